@@ -1,0 +1,366 @@
+"""The command line: a thin listener on the core. `agent-app` alone opens the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from agent_app import __version__
+from agent_app.core.config import RunConfig, Settings, default_runs_dir
+from agent_app.core.errors import AgentAppError, ConfigError, FormatError
+
+EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
+FAMILY_CHOICES = ("uitars-1.5", "uitars-1.0", "doubao", "aguvis")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = text.lower().split("x")
+        size = int(w), int(h)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1920x1080, got {text!r}") from None
+    if min(size) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    return size
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value:g}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="agent-app",
+        description="Let a vision-language model (UI-TARS family) operate this computer. "
+        "With no command, opens the desktop app.",
+    )
+    p.add_argument("--version", action="version", version=f"agent-app {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one task headless on this display")
+    r.add_argument("task", help="what the agent should do, in plain words")
+    r.add_argument(
+        "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
+    )
+    r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
+    r.add_argument("--model-family", choices=FAMILY_CHOICES, help="output/coordinate convention (default uitars-1.5)")
+    r.add_argument("--max-steps", type=_positive_int, help="step budget (default 25)")
+    r.add_argument("--history-images", type=_positive_int, help="screenshots sent per request (default 5)")
+    r.add_argument("--timeout", type=_positive_float, help="seconds to wait for one model response (default 120)")
+    r.add_argument("--runs-dir", help=f"where run folders go (default {default_runs_dir()})")
+    r.add_argument("--json", action="store_true", help="print one JSON summary object on stdout at the end")
+    r.add_argument("--interactive", action="store_true", help="on call_user, read a reply on the terminal and go on")
+    r.add_argument("--language", choices=("en", "zh"), help="language of the model's thoughts (default en)")
+    r.add_argument("--max-pixels", type=_positive_int, help="screenshot pixel budget, lower = cheaper (e.g. 2116800)")
+    r.add_argument("--monitor", type=_positive_int, help="monitor to capture and control, 1-based (default 1)")
+    r.add_argument("--wait-seconds", type=_positive_float, help="how long wait() sleeps (default 5)")
+    r.add_argument("--retries", type=int, help="retries after endpoint errors (default 3)")
+    r.add_argument("--no-stream", action="store_true", help="ask for whole replies instead of streamed ones")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+    ps = sub.add_parser("parse", help="parse one model reply from stdin into action JSON")
+    ps.add_argument("--model-family", choices=FAMILY_CHOICES, default="uitars-1.5")
+    ps.add_argument("--screen", type=_size, required=True, help="screen size WxH in pixels")
+    ps.add_argument("--image", type=_size, help="size WxH of the screenshot the model was sent (default: screen)")
+    ps.add_argument("--max-pixels", type=_positive_int, help="pixel budget the screenshot was resized with")
+
+    runs = sub.add_parser("runs", help="list, show or export recorded runs")
+    runs_sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+    rl = runs_sub.add_parser("list", help="list runs, newest first")
+    rl.add_argument("--runs-dir")
+    rl.add_argument("--json", action="store_true")
+    rs = runs_sub.add_parser("show", help="show one run's steps and its report path")
+    rs.add_argument("run", help="run id, unique id prefix, or folder")
+    rs.add_argument("--runs-dir")
+    rs.add_argument("--json", action="store_true")
+
+    k = sub.add_parser("key", help="store or remove the API key in the OS keychain")
+    k_sub = k.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    k_sub.add_parser("set", help="read the key from the terminal (or stdin) and store it")
+    k_sub.add_parser("delete", help="remove the stored key")
+    k_sub.add_parser("status", help="say where the key for runs would come from (never prints it)")
+    return p
+
+
+def _err(message: str) -> None:
+    print(f"agent-app: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from agent_app.ui.app import main as app_main
+
+        return app_main([])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "parse":
+            return cmd_parse(args)
+        if args.command == "runs":
+            return cmd_runs(args)
+        if args.command == "key":
+            return cmd_key(args)
+    except ConfigError as e:
+        _err(f"error: {e}")
+        return 2
+    except AgentAppError as e:
+        _err(f"error: {e}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    build_parser().print_help()
+    return 2
+
+
+# ---- run ----
+def run_config(args: argparse.Namespace) -> RunConfig:
+    from agent_app.core.keystore import resolve_api_key
+
+    settings = Settings.load()
+    env = os.environ
+    return RunConfig.from_settings(
+        args.task,
+        settings,
+        base_url=args.base_url or env.get("AGENT_APP_BASE_URL") or None,
+        model=args.model or env.get("AGENT_APP_MODEL") or None,
+        api_key=resolve_api_key(),
+        model_family=args.model_family,
+        language=args.language,
+        max_steps=args.max_steps,
+        history_images=args.history_images,
+        timeout=args.timeout,
+        retries=args.retries,
+        max_pixels=args.max_pixels,
+        monitor=args.monitor,
+        wait_seconds=args.wait_seconds,
+        stream=False if args.no_stream else None,
+        runs_dir=args.runs_dir,
+        call_user_pauses=args.interactive or None,
+    )
+
+
+class _Progress:
+    """Prints one line per step on stderr; handles --interactive hand-overs."""
+
+    def __init__(self, control: Any, quiet: bool, interactive: bool) -> None:
+        self.control, self.quiet, self.interactive = control, quiet, interactive
+        self.max_steps = 0
+
+    def __call__(self, event: Any) -> None:
+        d = event.data
+        if event.kind == "started":
+            self.max_steps = d["config"]["max_steps"]
+            self._say(f"run folder {d['run_dir']}")
+        elif event.kind == "recorded":
+            rec = d["record"]
+            acts = "; ".join(a.describe() for a in rec.actions) or "(no action)"
+            thought = " ".join(rec.thought.split())
+            thought = thought[:110] + "…" if len(thought) > 110 else thought
+            self._say(f"step {rec.step}/{self.max_steps}  {acts}" + (f"  — {thought}" if thought else ""))
+        elif event.kind == "retry":
+            self._say(d["message"])
+        elif event.kind == "status" and d.get("status") == "paused" and d.get("by") == "call_user":
+            self._ask(d.get("thought") or "")
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            print(f"agent-app: {text}", file=sys.stderr, flush=True)
+
+    def _ask(self, thought: str) -> None:
+        print(
+            f"\nThe model asks for your help: {thought or '(no reason given)'}\n"
+            "Do what is needed on the screen, then type a reply for the model and press Enter "
+            "(Ctrl+D: end the run).",
+            file=sys.stderr, flush=True,
+        )
+
+        def read() -> None:
+            line = sys.stdin.readline()
+            if line:
+                self.control.resume(note=line.rstrip("\n"))
+            else:
+                self.control.resume(decline=True)
+
+        threading.Thread(target=read, name="agent-app-stdin", daemon=True).start()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from agent_app.core.control import RunControl
+    from agent_app.core.runner import run_task
+
+    control = RunControl()
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if control.stop_requested:  # a second Ctrl+C: leave now (every finished step is already on disk)
+            raise KeyboardInterrupt
+        control.stop(f"stopped by {signal.Signals(signum).name}")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, on_signal)
+    try:
+        try:
+            config = run_config(args)
+            result = run_task(config, control, [_Progress(control, args.quiet, args.interactive)])
+        except ConfigError as e:
+            _err(f"error: {e}")
+            if args.json:
+                print(json.dumps({"status": "error", "steps": 0, "run_dir": "", "final_answer": None, "error": str(e)}))
+            return 2
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if args.json:
+        print(json.dumps(result.summary(), ensure_ascii=False), flush=True)
+    elif result.status == "finished":
+        print(result.final_answer or "", flush=True)
+    if result.status != "finished" and result.error:
+        _err(f"{result.status}: {result.error}")
+    elif result.status == "call_user":
+        _err("call_user: the model asked for help; rerun with --interactive to answer it")
+    return EXIT.get(result.status, 1)
+
+
+# ---- parse ----
+def cmd_parse(args: argparse.Namespace) -> int:
+    from agent_app.core.geometry import CoordinateSpace, Monitor
+
+    family = _family_or_exit(args.model_family)
+    screen_w, screen_h = args.screen
+    image_w, image_h = args.image or args.screen
+    text = sys.stdin.read()
+    try:
+        parsed = family.parse(text)
+    except FormatError as e:
+        _err(f"cannot parse the reply: {e}")
+        return 2
+    model_w, model_h = family.model_image_size(image_w, image_h, args.max_pixels)
+    space = CoordinateSpace(Monitor(0, 0, screen_w, screen_h), *family.span(model_w, model_h))
+    actions = [a.mapped(space.to_screen).to_json() for a in parsed.actions]
+    print(json.dumps({"thought": parsed.thought, "actions": actions}, ensure_ascii=False))
+    return 0
+
+
+def _family_or_exit(name: str):
+    from agent_app.core.families import get_family
+
+    try:
+        return get_family(name)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+
+
+# ---- runs ----
+def _runs_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "runs_dir", None):
+        return Path(args.runs_dir)
+    saved = Settings.load().runs_dir
+    return Path(saved) if saved else default_runs_dir()
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from agent_app.core import runs
+
+    runs_dir = _runs_dir(args)
+    if args.runs_command == "list":
+        infos = runs.list_runs(runs_dir)
+        if args.json:
+            print(json.dumps([i.to_json() for i in infos], ensure_ascii=False))
+            return 0
+        if not infos:
+            print(f"no runs in {runs_dir}", file=sys.stderr)
+            return 0
+        import datetime as dt
+
+        for i in infos:
+            when = dt.datetime.fromtimestamp(i.started).strftime("%Y-%m-%d %H:%M")
+            print(f"{i.run_id}  {when}  {i.status:<10} {i.steps:>3} steps  {i.task[:60]}")
+        return 0
+    run_dir = runs.find_run(runs_dir, args.run)
+    if run_dir is None:
+        raise ConfigError(f"no run {args.run!r} in {runs_dir} (see `agent-app runs list`)")
+    report = runs.ensure_report(run_dir)
+    lines = runs.read_lines(run_dir)
+    if args.json:
+        print(json.dumps({"run_dir": str(run_dir), "report": str(report), "lines": lines}, ensure_ascii=False))
+        return 0
+    info = runs.run_info(run_dir)
+    print(f"{info.task}\n{info.status}, {info.steps} step(s) — {run_dir}")
+    for line in lines:
+        if line.get("kind") == "step":
+            acts = "; ".join(_short(a) for a in line.get("actions", []))
+            print(f"  step {line['step']}: {acts}")
+            if line.get("thought"):
+                print(f"      {' '.join(line['thought'].split())[:150]}")
+        elif line.get("kind") == "note":
+            print(f"  note: {line.get('note') or '(resumed)'}")
+    if info.final_answer:
+        print(f"answer: {info.final_answer}")
+    if info.error:
+        print(f"error: {info.error}")
+    print(f"report: {report}")
+    return 0
+
+
+def _short(action: dict[str, Any]) -> str:
+    from agent_app.core.actions import Action
+
+    return Action.from_json(action).describe()
+
+
+# ---- key ----
+def cmd_key(args: argparse.Namespace) -> int:
+    from agent_app.core import keystore
+
+    if args.key_command == "set":
+        if sys.stdin.isatty():
+            import getpass
+
+            key = getpass.getpass("API key (input hidden): ")
+        else:
+            key = sys.stdin.readline()
+        keystore.set_key(key)
+        print("agent-app: API key saved in the OS keychain (service 'agent-app')", file=sys.stderr)
+        return 0
+    if args.key_command == "delete":
+        removed = keystore.delete_key()
+        message = "API key removed from the keychain" if removed else "no API key was saved"
+        print(f"agent-app: {message}", file=sys.stderr)
+        return 0
+    source = (
+        "AGENT_APP_API_KEY" if os.environ.get("AGENT_APP_API_KEY")
+        else "the OS keychain" if keystore.get_key()
+        else "OPENAI_API_KEY" if os.environ.get("OPENAI_API_KEY")
+        else None
+    )
+    if source:
+        print(f"runs will use the API key from {source}")
+    else:
+        print("no API key set: runs go keyless (fine for local servers)")
+    if not keystore.keychain_available():
+        print("note: " + keystore.NO_BACKEND)
+    return 0

@@ -1,0 +1,1 @@
+"""The agent's core: model client, parser, coordinates, executor, loop and recording. No Qt here."""

@@ -1,0 +1,94 @@
+"""Pause / resume / stop for a running agent, safe to call from any thread (UI, signal handler, hotkey)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from agent_app.core.errors import Stopped
+
+POLL_S = 0.02  # how often blocking waits look at the stop flag: stop lands within ~20 ms
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """How a pause ended: the person's note (may be empty) and whether they had taken over the controls."""
+
+    note: str = ""
+    intervened: bool = False
+    decline: bool = False  # the person will not help: end a call_user hand-over as `call_user`
+
+
+class RunControl:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._stop_reason: str | None = None
+        self._paused_by: str | None = None
+        self._resumption: Resumption | None = None
+        self._interventions = 0
+
+    # ---- requests (any thread) ----
+    def stop(self, reason: str = "stopped by the user") -> None:
+        with self._cond:
+            if self._stop_reason is None:
+                self._stop_reason = reason
+            self._cond.notify_all()
+
+    def pause(self, by: str = "user") -> None:
+        """Ask the loop to pause at its next checkpoint. `by` says why: 'user', 'takeover', 'call_user'."""
+        with self._cond:
+            if self._paused_by is None:
+                self._paused_by = by
+                self._resumption = None
+            if by == "takeover":
+                self._interventions += 1
+            self._cond.notify_all()
+
+    def resume(self, note: str = "", decline: bool = False) -> None:
+        with self._cond:
+            if self._paused_by is not None:
+                intervened = self._interventions > 0
+                self._interventions = 0
+                self._resumption = Resumption(note=note, intervened=intervened, decline=decline)
+                self._paused_by = None
+            self._cond.notify_all()
+
+    # ---- state ----
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_reason is not None
+
+    @property
+    def paused_by(self) -> str | None:
+        return self._paused_by
+
+    def check(self) -> None:
+        """Raise Stopped if a stop was requested."""
+        if self._stop_reason is not None:
+            raise Stopped(self._stop_reason)
+
+    # ---- waits (the loop's thread) ----
+    def wait_while_paused(self) -> Resumption | None:
+        """Block while paused; return how the pause ended (None if there was no pause). Raises Stopped."""
+        with self._cond:
+            if self._paused_by is None and self._resumption is None:
+                self.check()
+                return None
+            while self._paused_by is not None:
+                self.check()
+                self._cond.wait(POLL_S * 5)
+            self.check()
+            resumption, self._resumption = self._resumption, None
+            return resumption or Resumption()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep that a stop interrupts (a pause does not: the loop pauses at its next checkpoint)."""
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while True:
+                self.check()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(min(left, POLL_S * 5))

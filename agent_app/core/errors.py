@@ -1,0 +1,25 @@
+"""The small family of errors the core raises. Each carries a one-line message meant for a person."""
+
+
+class AgentAppError(Exception):
+    """Base class: anything the app reports to the user as a one-line message."""
+
+
+class ConfigError(AgentAppError):
+    """The run cannot start: missing endpoint, bad option, no key store. Exit code 2."""
+
+
+class FormatError(AgentAppError):
+    """A model reply the parser cannot turn into actions."""
+
+
+class EndpointError(AgentAppError):
+    """The model endpoint failed (after retries): connection, HTTP status, timeout."""
+
+
+class ExecutionError(AgentAppError):
+    """An action could not be carried out on this desktop."""
+
+
+class Stopped(AgentAppError):
+    """The run was stopped by the user (stop button, SIGINT, emergency stop, fail-safe corner)."""

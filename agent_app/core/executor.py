@@ -1,0 +1,245 @@
+"""Carry out actions with pyautogui — directly, never through generated code.
+
+* pyautogui's 0.1 s pause after every call is off; the few places that need a beat sleep explicitly.
+* pyautogui's fail-safe stays on as the person's emergency exit (pointer into a screen corner). The agent's own
+  targets never land on a corner pixel (nudged one pixel inwards), so only the person can trigger it, and it
+  ends the run as "stopped", not as a crash.
+* Plain ASCII is typed with key presses; anything else goes through the clipboard and the platform's paste
+  shortcut, and the person's clipboard is put back afterwards. A trailing newline presses Enter once.
+* Every key and button the agent holds is tracked and released on stop or error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from agent_app.core.actions import Action
+from agent_app.core.clipboard import Clipboard
+from agent_app.core.errors import ConfigError, ExecutionError, Stopped
+from agent_app.core.geometry import Monitor
+
+# Printable ASCII that key presses reproduce exactly on every platform ('<' and '>' get mangled on X11).
+_KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\t"}
+# One "scroll" = this many wheel notches; pyautogui's units differ per platform (Windows: 1/120 notch).
+SCROLL_NOTCHES = 5
+_NOTCH_UNITS = {"win32": 120, "darwin": 2}
+DRAG_STEPS = 12
+DRAG_DURATION_S = 0.25
+PASTE_SETTLE_S = 0.15  # give the target app time to fetch the clipboard before it is restored
+
+
+class Executor(Protocol):
+    def execute(self, action: Action, check: Callable[[], None]) -> None: ...
+
+    def release_all(self) -> None: ...
+
+
+def _load_pyautogui():
+    try:
+        import pyautogui
+    except (ImportError, SystemExit, Exception) as e:
+        raise ConfigError(f"cannot control mouse and keyboard here ({e}); run inside a desktop session") from None
+    pyautogui.PAUSE = 0
+    pyautogui.MINIMUM_DURATION = 0
+    pyautogui.FAILSAFE = True
+    return pyautogui
+
+
+def split_for_typing(text: str) -> list[tuple[bool, str]]:
+    """Split text into runs: (True, keyable ASCII) and (False, text that must be pasted)."""
+    runs: list[tuple[bool, str]] = []
+    for ch in text:
+        keyable = ch in _KEYABLE
+        if runs and runs[-1][0] == keyable:
+            runs[-1] = (keyable, runs[-1][1] + ch)
+        else:
+            runs.append((keyable, ch))
+    return runs
+
+
+class PyAutoGUIExecutor:
+    """Executes actions on the real desktop. `on_input` hears about each synthetic input (for takeover detection)."""
+
+    def __init__(
+        self,
+        monitor: Monitor,
+        *,
+        platform: str | None = None,
+        scroll_notches: int = SCROLL_NOTCHES,
+        clipboard: Clipboard | None = None,
+        on_input: Callable[[str, tuple[int, int] | None], None] | None = None,
+    ) -> None:
+        self.pg = _load_pyautogui()
+        self.monitor = monitor
+        self.platform = platform or sys.platform
+        self.scroll_units = scroll_notches * _NOTCH_UNITS.get(self.platform, 1)
+        self.clipboard = clipboard or Clipboard()
+        self.on_input = on_input
+        self._held_keys: list[str] = []
+        self._held_buttons: list[str] = []
+        self._last_target: tuple[int, int] | None = tuple(self.pg.position())
+        self.paste_keys = ("command", "v") if self.platform == "darwin" else ("ctrl", "v")
+
+    # ---- safety ----
+    def _safe_point(self, x: int, y: int) -> tuple[int, int]:
+        """Clamp into the monitor and step off fail-safe corners, so only the person can trigger it."""
+        x, y = self.monitor.clamp(x, y)
+        if (x, y) in self.pg.FAILSAFE_POINTS:
+            x += 1 if x == self.monitor.left else -1
+            y += 1 if y == self.monitor.top else -1
+            x, y = self.monitor.clamp(x, y)
+        self._last_target = (x, y)
+        return x, y
+
+    def _failsafe_check(self) -> None:
+        """A pointer that *moved* into a corner since the agent last placed it is the person's emergency exit.
+
+        One that was already resting there (e.g. when the run started) is just moved off the corner.
+        """
+        if not self.pg.FAILSAFE:
+            return
+        pos = tuple(self.pg.position())
+        if pos not in self.pg.FAILSAFE_POINTS:
+            return
+        if pos != self._last_target:
+            raise Stopped("stopped: the pointer was pushed into a screen corner (fail-safe)")
+        self.pg.FAILSAFE = False
+        try:
+            self.pg.moveTo(*self._safe_point(*pos))
+        finally:
+            self.pg.FAILSAFE = True
+
+    def _notify(self, kind: str, point: tuple[int, int] | None = None) -> None:
+        if self.on_input:
+            self.on_input(kind, point)
+
+    # ---- actions ----
+    def execute(self, action: Action, check: Callable[[], None] = lambda: None) -> None:
+        check()
+        self._failsafe_check()
+        try:
+            getattr(self, "_do_" + action.type)(action, check)
+        except (Stopped, ExecutionError):
+            self.release_all()
+            raise
+        except self.pg.FailSafeException:
+            self.release_all()
+            raise Stopped("stopped: the pointer was pushed into a screen corner (fail-safe)") from None
+        except Exception as e:
+            self.release_all()
+            raise ExecutionError(f"{action.describe()} failed: {e}") from None
+
+    def _point(self, action: Action) -> tuple[int, int]:
+        return self._safe_point(int(action.x), int(action.y))
+
+    def _do_click(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._point(action)
+        self._notify("click", (x, y))
+        self.pg.click(x, y)
+
+    def _do_double_click(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._point(action)
+        self._notify("click", (x, y))
+        self.pg.doubleClick(x, y)
+
+    def _do_right_click(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._point(action)
+        self._notify("click", (x, y))
+        self.pg.rightClick(x, y)
+
+    def _do_move(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._point(action)
+        self._notify("move", (x, y))
+        self.pg.moveTo(x, y)
+
+    def _do_drag(self, action: Action, check: Callable[[], None]) -> None:
+        x1, y1 = self._point(action)
+        x2, y2 = self._safe_point(int(action.x2), int(action.y2))
+        self._notify("move", (x1, y1))
+        self.pg.moveTo(x1, y1)
+        self._held_buttons.append("left")
+        self.pg.mouseDown(x1, y1, button="left")
+        for i in range(1, DRAG_STEPS + 1):  # intermediate motion: apps need it to start a drag
+            check()
+            xi, yi = round(x1 + (x2 - x1) * i / DRAG_STEPS), round(y1 + (y2 - y1) * i / DRAG_STEPS)
+            self._last_target = (xi, yi)
+            self._notify("move", (xi, yi))
+            self.pg.moveTo(xi, yi)
+            time.sleep(DRAG_DURATION_S / DRAG_STEPS)
+        self._last_target = (x2, y2)
+        self.pg.mouseUp(x2, y2, button="left")
+        self._held_buttons.remove("left")
+
+    def _do_hotkey(self, action: Action, check: Callable[[], None]) -> None:
+        self.press_keys(action.keys)
+
+    def press_keys(self, keys: tuple[str, ...]) -> None:
+        """Press keys together (modifiers first, as given) and release them in reverse order."""
+        self._notify("key", None)
+        for key in keys:
+            self._held_keys.append(key)
+            self.pg.keyDown(key)
+        for key in reversed(keys):
+            self.pg.keyUp(key)
+            self._held_keys.remove(key)
+
+    def _do_type(self, action: Action, check: Callable[[], None]) -> None:
+        text = action.text or ""
+        submit = text.endswith("\n")
+        if submit:
+            text = text[:-1]
+        for keyable, chunk in split_for_typing(text):
+            check()
+            self._notify("key", None)
+            if keyable:
+                self.pg.write(chunk, interval=0)
+            else:
+                self._paste(chunk)
+        if submit:
+            self.press_keys(("enter",))
+
+    def _paste(self, text: str) -> None:
+        saved = self.clipboard.read()
+        self.clipboard.write(text)
+        self.press_keys(self.paste_keys)
+        time.sleep(PASTE_SETTLE_S)
+        if saved is not None:
+            self.clipboard.write(saved)
+
+    def _do_scroll(self, action: Action, check: Callable[[], None]) -> None:
+        if action.x is not None and action.y is not None:
+            x, y = self._point(action)
+            self._notify("move", (x, y))
+            self.pg.moveTo(x, y)
+        self._notify("scroll", None)
+        amount = self.scroll_units if action.direction in ("up", "right") else -self.scroll_units
+        if action.direction in ("up", "down"):
+            self.pg.scroll(amount)
+        else:
+            self.pg.hscroll(amount)
+
+    def _do_wait(self, action: Action, check: Callable[[], None]) -> None:  # the loop sleeps, not us
+        return None
+
+    _do_finished = _do_call_user = _do_wait
+
+    # ---- cleanup ----
+    def release_all(self) -> None:
+        """Release every key and mouse button the agent may still hold. Never raises."""
+        failsafe, self.pg.FAILSAFE = self.pg.FAILSAFE, False  # release even with the pointer in a corner
+        for key in reversed(self._held_keys):
+            try:
+                self.pg.keyUp(key)
+            except Exception:
+                pass
+        self._held_keys.clear()
+        for button in self._held_buttons:
+            try:
+                self.pg.mouseUp(button=button)
+            except Exception:
+                pass
+        self._held_buttons.clear()
+        self.pg.FAILSAFE = failsafe

@@ -1,0 +1,75 @@
+"""API keys in the OS keychain (keyring, service "agent-app"), with the environment as fallback.
+
+Lookup order for a run: AGENT_APP_API_KEY, then the keychain, then OPENAI_API_KEY; none means keyless
+(fine for a local server). Keys are never logged, recorded or written to the settings file.
+"""
+
+from __future__ import annotations
+
+import os
+
+from agent_app.core.errors import ConfigError
+
+SERVICE = "agent-app"
+DEFAULT_ACCOUNT = "default"
+NO_BACKEND = (
+    "no OS keychain is available here (keyring found no backend; on Linux a Secret Service such as "
+    "gnome-keyring must be running); set AGENT_APP_API_KEY in the environment instead"
+)
+
+
+def _keyring():  # imported late: keyring loads its backends on import
+    import keyring
+
+    return keyring
+
+
+def keychain_available() -> bool:
+    try:
+        keyring = _keyring()
+        from keyring.backends import fail
+
+        return not isinstance(keyring.get_keyring(), fail.Keyring)
+    except Exception:
+        return False
+
+
+def get_key(account: str = DEFAULT_ACCOUNT) -> str | None:
+    """The key saved in the keychain, or None (also when there is no keychain at all)."""
+    try:
+        keyring = _keyring()
+        return keyring.get_password(SERVICE, account) or None
+    except Exception:
+        return None
+
+
+def set_key(key: str, account: str = DEFAULT_ACCOUNT) -> None:
+    key = key.strip()
+    if not key:
+        raise ConfigError("empty API key: nothing saved")
+    try:
+        keyring = _keyring()
+        keyring.set_password(SERVICE, account, key)
+    except Exception as e:
+        if type(e).__name__ == "NoKeyringError":
+            raise ConfigError(NO_BACKEND) from None
+        raise ConfigError(f"the keychain refused to save the key ({type(e).__name__}: {e})") from None
+
+
+def delete_key(account: str = DEFAULT_ACCOUNT) -> bool:
+    """Remove the saved key. True if one was removed, False if none was saved."""
+    try:
+        keyring = _keyring()
+        keyring.delete_password(SERVICE, account)
+        return True
+    except Exception as e:
+        name = type(e).__name__
+        if name == "PasswordDeleteError":
+            return False
+        if name == "NoKeyringError":
+            raise ConfigError(NO_BACKEND) from None
+        raise ConfigError(f"the keychain refused to delete the key ({name}: {e})") from None
+
+
+def resolve_api_key(account: str = DEFAULT_ACCOUNT) -> str | None:
+    return os.environ.get("AGENT_APP_API_KEY") or get_key(account) or os.environ.get("OPENAI_API_KEY") or None

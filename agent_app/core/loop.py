@@ -1,0 +1,311 @@
+"""The agent loop: screenshot → model → parse → execute → record, until finished, budget, stop or error.
+
+Small on purpose. Everything fiddly lives in the parts it calls; this file only decides what happens next.
+Observers (the CLI, the app) hear one `Event` per phase and never drive the loop; a `RunControl` pauses,
+resumes (optionally with the person's note) and stops it from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from agent_app.core.actions import TERMINAL_TYPES, Action
+from agent_app.core.client import ImageLimitError, ModelClient, ModelReply, Sampling
+from agent_app.core.config import RunConfig, default_runs_dir
+from agent_app.core.control import Resumption, RunControl
+from agent_app.core.errors import AgentAppError, FormatError, Stopped
+from agent_app.core.families import Family, get_family
+from agent_app.core.geometry import CoordinateSpace, Monitor
+from agent_app.core.messages import Turn, build_messages
+from agent_app.core.parser import ParsedReply
+from agent_app.core.prompts import user_note_text
+from agent_app.core.recorder import Recorder, StepRecord
+from agent_app.core.screen import Screenshot
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("running", "paused", "finished", "call_user", "max_steps", "stopped", "error")
+
+
+@dataclass
+class Event:
+    """What just happened. `kind`: started, status, captured, model_text, model_replied, parsed, executed,
+    recorded, note, retry, ended."""
+
+    kind: str
+    step: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    status: str
+    steps: int
+    run_dir: str
+    final_answer: str | None = None
+    error: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "steps": self.steps, "run_dir": self.run_dir,
+            "final_answer": self.final_answer, "error": self.error,
+        }
+
+
+class Screen(Protocol):
+    monitor: Monitor
+
+    def capture(self, model_size: tuple[int, int]) -> Screenshot: ...
+
+    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check: Any = None) -> float: ...
+
+
+class Executor(Protocol):
+    def execute(self, action: Action, check: Callable[[], None]) -> None: ...
+
+    def release_all(self) -> None: ...
+
+
+class Agent:
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        screen: Screen,
+        executor: Executor,
+        client: ModelClient | None = None,
+        control: RunControl | None = None,
+        observers: list[Callable[[Event], None]] | None = None,
+    ) -> None:
+        self.config = config
+        self.family: Family = get_family(config.model_family)
+        self.screen, self.executor = screen, executor
+        self.control = control or RunControl()
+        self.observers = list(observers or [])
+        self.client = client or ModelClient(
+            config.base_url, config.model, config.api_key,
+            timeout=config.timeout, retries=config.retries, stream=config.stream, sampling=Sampling(),
+        )
+        self.history: list[Turn] = []
+        self.history_images = max(1, config.history_images)
+        self.steps = 0
+        self.recorder: Recorder | None = None
+        self._repeats: list[list[dict[str, Any]]] = []
+        self.last_actions: list[Action] = []
+        self.last_thought = ""
+        monitor = screen.monitor
+        self.model_size = self.family.model_image_size(monitor.width, monitor.height, config.max_pixels)
+        self.space = CoordinateSpace(monitor, *self.family.span(*self.model_size))
+
+    # ---- observers ----
+    def emit(self, kind: str, **data: Any) -> None:
+        event = Event(kind, self.steps, data)
+        for observer in self.observers:
+            try:
+                observer(event)
+            except Exception:
+                log.exception("observer failed on %s", kind)
+
+    def _status(self, status: str, **data: Any) -> None:
+        self.emit("status", status=status, **data)
+
+    # ---- the loop ----
+    def run(self) -> RunResult:
+        cfg = self.config
+        runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
+        self.recorder = Recorder(runs_dir, cfg.task, {"settings": cfg.public(), "model_image": list(self.model_size)})
+        result = RunResult("running", 0, str(self.recorder.run_dir))
+        self.emit("started", run_dir=result.run_dir, config=cfg.public())
+        self._status("running")
+        try:
+            while True:
+                self._checkpoint()
+                if self.steps >= cfg.max_steps:
+                    result.status = "max_steps"
+                    result.error = f"the step budget of {cfg.max_steps} is used up"
+                    break
+                terminal = self._step()
+                if terminal is None:
+                    self._check_stuck()
+                    continue
+                if terminal.type == "finished":
+                    result.status, result.final_answer = "finished", terminal.content or ""
+                    break
+                if not cfg.call_user_pauses or self._hand_over().decline:
+                    result.status = "call_user"
+                    break
+        except Stopped as e:
+            result.status, result.error = "stopped", str(e)
+        except AgentAppError as e:
+            result.status, result.error = "error", str(e)
+        except Exception as e:
+            log.exception("internal error")
+            result.status, result.error = "error", f"internal error: {type(e).__name__}: {e}"
+        finally:
+            self.executor.release_all()
+            result.steps = self.steps
+            self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            self.recorder.close()
+            self._status(result.status, error=result.error, final_answer=result.final_answer)
+            self.emit("ended", result=result)
+        return result
+
+    def _step(self) -> Action | None:
+        """One step. Returns the terminal action (finished / call_user) that ended it, if any."""
+        step_no = self.steps + 1
+        started = time.time()
+        shot = self.screen.capture(self.model_size)
+        timings = dict(shot.timings_ms)
+        self.emit("captured", screenshot=shot, step_no=step_no)
+        reply, parsed = self._query(shot, timings)
+        t0 = time.perf_counter()
+        actions = [a.mapped(self.space.to_screen) for a in parsed.actions]
+        timings["parse"] += (time.perf_counter() - t0) * 1000
+        self.emit("parsed", step_no=step_no, thought=parsed.thought, actions=actions)
+
+        self.steps, self.last_actions, self.last_thought = step_no, actions, parsed.thought
+        record = StepRecord(
+            step_no, self.recorder.screenshot_name(step_no), (shot.width, shot.height), shot.monitor,
+            reply.text, parsed.thought, actions, timings, reply.usage, started,
+        )
+        self.history.append(Turn("step", reply.text, shot.data_url))
+        terminal, wait = None, False
+        try:
+            t0 = time.perf_counter()
+            for action in actions:
+                if action.type in TERMINAL_TYPES:
+                    terminal = action
+                    break
+                if action.type == "wait":
+                    wait = True
+                    continue
+                self.executor.execute(action, self.control.check)
+                self.emit("executed", step_no=step_no, action=action)
+            timings["execute"] = (time.perf_counter() - t0) * 1000
+            if terminal is None and not wait and any(a.type != "wait" for a in actions):
+                timings["settle"] = self.screen.wait_until_still(self.config.settle_max_s, check=self.control.check)
+        except AgentAppError as e:
+            record.error = str(e)
+            raise
+        finally:
+            t0 = time.perf_counter()
+            self.recorder.save_screenshot(step_no, shot.png)
+            timings["record"] = (time.perf_counter() - t0) * 1000  # the line itself cannot hold its own cost
+            self.recorder.step(record)
+            timings["record"] = (time.perf_counter() - t0) * 1000
+            self.emit("recorded", record=record)
+        if wait:
+            self._status("running", detail=f"waiting {self.config.wait_seconds:g} s")
+            self.control.sleep(self.config.wait_seconds)
+        return terminal
+
+    def _query(self, shot: Screenshot, timings: dict[str, float]) -> tuple[ModelReply, ParsedReply]:
+        """Ask the model; re-sample (bounded, hotter) when its reply cannot be parsed."""
+        temperature = None
+        for attempt in range(self.config.format_retries + 1):
+            messages = build_messages(
+                self.family, self.config.task, self.config.language, self.history, shot.data_url,
+                self.history_images,
+            )
+            try:
+                reply = self.client.complete(
+                    messages, self.control.check, temperature=temperature,
+                    on_text=lambda text: self.emit("model_text", text=text),
+                    on_retry=lambda message: self.emit("retry", message=message),
+                )
+            except ImageLimitError as e:
+                if e.limit < 1 or e.limit >= self.history_images:
+                    raise
+                self.history_images = e.limit
+                self.emit("retry", message=f"{e}; sending {e.limit} screenshot(s) per request from now on")
+                return self._query(shot, timings)
+            timings["model"] = timings.get("model", 0.0) + reply.request_ms
+            self.emit("model_replied", text=reply.text, usage=reply.usage, notes=reply.notes)
+            t0 = time.perf_counter()
+            try:
+                parsed = self.family.parse(reply.text)
+                timings["parse"] = timings.get("parse", 0.0) + (time.perf_counter() - t0) * 1000
+                return reply, parsed
+            except FormatError as e:
+                timings["parse"] = timings.get("parse", 0.0) + (time.perf_counter() - t0) * 1000
+                self.recorder.append(
+                    {"kind": "format_error", "time": time.time(), "error": str(e), "response": reply.text}
+                )
+                if attempt == self.config.format_retries:
+                    raise FormatError(
+                        f"the model's reply could not be understood {attempt + 1} time(s) in a row ({e}); "
+                        "check that --model-family matches the model"
+                    ) from None
+                temperature = self.config.format_retry_temperature
+                self.emit("retry", message=f"unusable reply ({e}); asking again")
+        raise AssertionError("unreachable")
+
+    # ---- pauses, hand-overs, guards ----
+    def _checkpoint(self) -> None:
+        if self.control.paused_by is not None:
+            self._status("paused", by=self.control.paused_by)
+        resumption = self.control.wait_while_paused()
+        if resumption is not None:
+            if resumption.note.strip() or resumption.intervened:
+                self._add_note(resumption)
+            self._status("running")
+
+    def _hand_over(self) -> Resumption:
+        """call_user in the app or --interactive: pause until the person answers (or declines)."""
+        self.control.pause("call_user")
+        self._status("paused", by="call_user", thought=self.last_thought)
+        resumption = self.control.wait_while_paused() or Resumption()
+        if not resumption.decline:
+            self._add_note(resumption)
+            self._status("running")
+        return resumption
+
+    def _add_note(self, resumption: Resumption) -> None:
+        text = user_note_text(resumption.note, resumption.intervened)
+        self.history.append(Turn("note", text))
+        self.recorder.append(
+            {"kind": "note", "time": time.time(), "after_step": self.steps, "note": resumption.note,
+             "intervened": resumption.intervened, "text": text}
+        )
+        self.emit("note", note=resumption.note, intervened=resumption.intervened)
+
+    def _check_stuck(self) -> None:
+        """End the run when the model repeats the same action at the same place too many times."""
+        actions = [a.to_json() for a in self.last_actions if a.type not in ("wait", "scroll")]
+        if not actions:
+            self._repeats.clear()
+            return
+        m = self.screen.monitor
+        tol_x, tol_y = m.width * 0.02, m.height * 0.02
+        if self._repeats and not _same(self._repeats[-1], actions, tol_x, tol_y):
+            self._repeats.clear()
+        self._repeats.append(actions)
+        if len(self._repeats) >= self.config.stuck_repeats:
+            what = Action.from_json(actions[0]).describe()
+            raise AgentAppError(
+                f"stuck: the model repeated {what} {len(self._repeats)} times in a row; "
+                "rephrase the task or take over"
+            )
+
+
+def _same(a: list[dict[str, Any]], b: list[dict[str, Any]], tol_x: float, tol_y: float) -> bool:
+    if len(a) != len(b):
+        return False
+    for p, q in zip(a, b, strict=True):
+        if set(p) != set(q):
+            return False
+        for key in p:
+            if key in ("x", "x2"):
+                if abs(p[key] - q[key]) > tol_x:
+                    return False
+            elif key in ("y", "y2"):
+                if abs(p[key] - q[key]) > tol_y:
+                    return False
+            elif p[key] != q[key]:
+                return False
+    return True

@@ -1,0 +1,82 @@
+"""Run one task on this desktop with the real parts: mss capture, pyautogui input, the OpenAI client.
+
+Call it on the thread that should own the screen connection (the CLI's main thread, the app's worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agent_app.core.client import ModelClient, Sampling
+from agent_app.core.config import RunConfig
+from agent_app.core.control import RunControl
+from agent_app.core.errors import ConfigError, EndpointError
+from agent_app.core.executor import PyAutoGUIExecutor
+from agent_app.core.families import FAMILIES
+from agent_app.core.loop import Agent, Event, RunResult
+from agent_app.core.screen import MSSCapture
+
+
+def validate(config: RunConfig) -> None:
+    """Raise ConfigError for anything that would make the run fail before it starts."""
+    if not config.task.strip():
+        raise ConfigError("the task is empty: say what the agent should do")
+    if not config.base_url:
+        raise ConfigError(
+            "no model endpoint configured: pass --base-url URL or set AGENT_APP_BASE_URL "
+            "(e.g. http://localhost:8000/v1 for a local vLLM server)"
+        )
+    if not config.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"the base URL must start with http:// or https:// (got {config.base_url!r})")
+    if config.model_family not in FAMILIES:
+        raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(FAMILIES)})")
+    if config.max_steps < 1:
+        raise ConfigError("--max-steps must be at least 1")
+    if config.history_images < 1:
+        raise ConfigError("--history-images must be at least 1")
+    if config.timeout <= 0:
+        raise ConfigError("--timeout must be positive")
+
+
+def make_client(config: RunConfig) -> ModelClient:
+    return ModelClient(
+        config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
+        stream=config.stream, sampling=Sampling(),
+    )
+
+
+def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
+    """With no model name given, use the endpoint's only (or first) model, as its /models lists them."""
+    try:
+        models = client.list_models(check)
+    except Exception as e:
+        raise ConfigError(f"no model name given and the endpoint did not list its models ({e}); pass --model") from None
+    if not models:
+        raise ConfigError("no model name given and the endpoint lists no models; pass --model")
+    return models[0]
+
+
+def run_task(
+    config: RunConfig,
+    control: RunControl | None = None,
+    observers: list[Callable[[Event], None]] | None = None,
+) -> RunResult:
+    """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
+    validate(config)
+    control = control or RunControl()
+    client = make_client(config)
+    try:
+        if not config.model:
+            try:
+                config.model = client.model = resolve_model(client, control.check)
+            except EndpointError as e:
+                raise ConfigError(str(e)) from None
+        screen = MSSCapture(config.monitor)
+        try:
+            executor = PyAutoGUIExecutor(screen.monitor)
+            agent = Agent(config, screen=screen, executor=executor, client=client, control=control, observers=observers)
+            return agent.run()
+        finally:
+            screen.close()
+    finally:
+        client.close()

@@ -1,0 +1,114 @@
+"""Fixtures: real X desktops (one per screen size, shared by the session), a real D-Bus session with a
+Secret Service, and a scripted OpenAI-compatible server per test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from desktop import Desktop, Session, isolated_env  # noqa: E402
+
+from agent_app.testing.scripted_server import ScriptedServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def dbus_session():
+    session = Session.start()
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def desktops(dbus_session):
+    started: dict[tuple[int, int], Desktop] = {}
+
+    def get(width: int, height: int) -> Desktop:
+        if (width, height) not in started:
+            started[(width, height)] = Desktop.start(width, height, dbus_session)
+        return started[(width, height)]
+
+    yield get
+    for desktop in started.values():
+        desktop.stop()
+
+
+@pytest.fixture
+def desktop(desktops):
+    """A 1920x1080 desktop; target windows a test opens are closed after it."""
+    d = desktops(1920, 1080)
+    yield d
+    d.close_windows()
+
+
+@pytest.fixture
+def server():
+    srv = ScriptedServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def app_env(tmp_path):
+    return isolated_env(tmp_path)
+
+
+class CLI:
+    """Runs the real `agent-app` program (python -m agent_app) in a subprocess on a desktop."""
+
+    def __init__(self, desktop: Desktop | None, env: dict[str, str], runs_dir: Path) -> None:
+        self.desktop, self.env, self.runs_dir = desktop, env, runs_dir
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "agent_app", *args]
+
+    def full_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        import os
+
+        base = self.desktop.full_env() if self.desktop else {
+            k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k != "OPENAI_API_KEY"
+        }
+        if not self.desktop:
+            base.pop("DISPLAY", None)
+        return {**base, **self.env, **(extra or {})}
+
+    def run(self, *args: str, input: str | None = None, timeout: float = 90, env: dict[str, str] | None = None):
+        return subprocess.run(
+            self.command(*args), input=input, capture_output=True, text=True, timeout=timeout,
+            env=self.full_env(env),
+        )
+
+    def run_task(self, server: ScriptedServer, task: str = "do the thing", *extra: str, **kw):
+        """`agent-app run TASK --base-url … --runs-dir … --json` → (completed process, summary dict or None)."""
+        proc = self.run("run", task, "--base-url", server.base_url, "--runs-dir", str(self.runs_dir), "--json",
+                        *extra, **kw)
+        lines = [line for line in proc.stdout.splitlines() if line.strip()]
+        summary = json.loads(lines[-1]) if lines else None
+        return proc, summary
+
+    def popen(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE, text=True,
+            env=self.full_env(env),
+        )
+
+
+@pytest.fixture
+def cli(desktop, app_env, tmp_path):
+    return CLI(desktop, app_env, tmp_path / "runs")
+
+
+@pytest.fixture
+def cli_nodisplay(app_env, tmp_path):
+    return CLI(None, app_env, tmp_path / "runs")
+
+
+def read_trajectory(run_dir: str | Path) -> list[dict]:
+    """Every line must be complete JSON: a torn line fails the test."""
+    text = (Path(run_dir) / "trajectory.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
