@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from desktop import Desktop, Session, isolated_env  # noqa: E402
+from desktop import Desktop, Session, isolated_env
 
-from agent_app.testing.scripted_server import ScriptedServer  # noqa: E402
+from agent_app.testing.scripted_server import ScriptedServer
 
 
 @pytest.fixture(scope="session")

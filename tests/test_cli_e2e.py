@@ -94,7 +94,7 @@ def test_unicode_text_with_quotes_and_parentheses_arrives_exactly(desktop, cli, 
         "Thought: The dialog is closed.\nAction: finished(content='typed')",
     )
     extra = () if stream else ("--no-stream",)
-    proc, summary = cli.run_task(server, "type a greeting", *extra)
+    proc, _ = cli.run_task(server, "type a greeting", *extra)
     assert proc.returncode == 0, proc.stderr
     out, _ = zen.communicate(timeout=10)
     assert out == text + "\n"
@@ -227,7 +227,7 @@ def test_no_endpoint_configured_exits_2_without_traceback(cli_nodisplay):
 
 
 def test_no_display_is_a_configuration_error(cli_nodisplay, server):
-    proc, summary = cli_nodisplay.run_task(server, "anything", "--model", "scripted-ui-tars")
+    proc, _ = cli_nodisplay.run_task(server, "anything", "--model", "scripted-ui-tars")
     assert proc.returncode == 2
     assert "display" in proc.stderr and "Traceback" not in proc.stderr
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -173,7 +173,7 @@ class Agent:
             step_no, self.recorder.screenshot_name(step_no), (shot.width, shot.height), shot.monitor,
             reply.text, parsed.thought, actions, timings, reply.usage, started,
         )
-        self.history.append(Turn("step", reply.text, shot.data_url))
+        self._remember(Turn("step", reply.text, shot.data_url))
         terminal, wait = None, False
         try:
             t0 = time.perf_counter()
@@ -244,6 +244,13 @@ class Agent:
                 temperature = self.config.format_retry_temperature
                 self.emit("retry", message=f"unusable reply ({e}); asking again")
         raise AssertionError("unreachable")
+
+    def _remember(self, turn: Turn) -> None:
+        """Append to the history, dropping screenshots that will never be sent again (memory stays flat)."""
+        self.history.append(turn)
+        steps = [i for i, t in enumerate(self.history) if t.kind == "step" and t.image_url]
+        for i in steps[: max(0, len(steps) - (self.history_images - 1))]:
+            self.history[i] = replace(self.history[i], image_url=None)
 
     # ---- pauses, hand-overs, guards ----
     def _checkpoint(self) -> None:

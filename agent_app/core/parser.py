@@ -45,9 +45,10 @@ _FENCE = re.compile(r"^[ \t]*```[\w-]*[ \t]*$", re.MULTILINE)
 _THINK = re.compile(r"</?think(?:_never_used_[0-9a-f]+)?>", re.IGNORECASE)
 _ACTION_LINE = re.compile(r"^[ \t>*_#-]*Action[ \t]*\**[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
 _ACTION_ANY = re.compile(r"\bAction[ \t]*[:：]")
-_THOUGHT_LABEL = re.compile(r"^\s*\**\s*Thought\s*\**\s*[:：]\s*", re.IGNORECASE)
+_THOUGHT_LABEL = re.compile(r"^[ \t*]*Thought[ \t]*\**[ \t]*[:：][ \t]*", re.IGNORECASE | re.MULTILINE)
+_REFLECTION = re.compile(r"^[ \t*]*Reflection[ \t]*\**[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?|-?\.\d+")
+_NUMBER = re.compile(r"(?<![A-Za-z_\d.])-?(?:\d+(?:\.\d+)?|\.\d+)")
 _BOX_TOKENS = re.compile(r"<\|box_(?:start|end)\|>|</?(?:point|bbox)>")
 MAX_COORDINATE = 1e6
 
@@ -82,8 +83,17 @@ def parse_uitars(text: str) -> ParsedReply:
         raise FormatError("no action found in the model's reply")
     if not marker:
         thought = text[: calls[0][2]]
-    thought = _THOUGHT_LABEL.sub("", thought.strip(), count=1).strip()
-    return ParsedReply(thought=thought, actions=[_build(name, args) for name, args, _ in calls])
+    return ParsedReply(thought=_thought(thought), actions=[_build(name, args) for name, args, _ in calls])
+
+
+def _thought(text: str) -> str:
+    """The reasoning to show: from the `Thought:` label on (a Reflection before it kept), else all of it."""
+    label = _THOUGHT_LABEL.search(text)
+    if not label:
+        return text.strip()
+    reflection = _REFLECTION.search(text, 0, label.start())
+    lead = text[reflection.start() : label.start()].strip() + "\n" if reflection else ""
+    return lead + text[label.end() :].strip()
 
 
 class _Scanner:

@@ -18,6 +18,7 @@ from typing import Any
 from agent_app import __version__
 from agent_app.core.actions import Action
 from agent_app.core.geometry import Monitor
+from agent_app.core.report import Report
 
 TRAJECTORY = "trajectory.jsonl"
 REPORT = "report.html"
@@ -80,6 +81,7 @@ class Recorder:
         self.run_dir = new_run_dir(Path(runs_dir), task)
         self.run_id = self.run_dir.name
         self.lines: list[dict[str, Any]] = []
+        self.report = Report()
         self._file = open(self.run_dir / TRAJECTORY, "a", encoding="utf-8")  # noqa: SIM115 - held open for the run
         self.append({"kind": "header", "task": task, "version": __version__, "started": time.time(), **header})
 
@@ -97,16 +99,15 @@ class Recorder:
         self._file.flush()
         os.fsync(self._file.fileno())
         self.lines.append(line)
+        self.report.add(line)
         self.write_report()
 
     def step(self, record: StepRecord) -> None:
         self.append(record.to_json())
 
     def write_report(self) -> None:
-        from agent_app.core.report import render_report
-
         tmp = self.run_dir / (REPORT + ".tmp")
-        tmp.write_text(render_report(self.lines), encoding="utf-8")
+        tmp.write_text(self.report.html(), encoding="utf-8")
         os.replace(tmp, self.run_dir / REPORT)
 
     def close(self) -> None:

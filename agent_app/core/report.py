@@ -144,23 +144,46 @@ def _event_html(line: dict[str, Any]) -> str:
     return f'<div class="event"><strong>{_e(kind)}</strong> {_e(line.get("message", ""))}</div>'
 
 
+class Report:
+    """Builds the page incrementally: each line is rendered once, so rewriting it per step stays cheap."""
+
+    def __init__(self) -> None:
+        self.header: dict[str, Any] = {}
+        self.end: dict[str, Any] | None = None
+        self.steps = 0
+        self.fragments: list[str] = []
+
+    def add(self, line: dict[str, Any]) -> None:
+        kind = line.get("kind")
+        if kind == "header":
+            self.header = line
+        elif kind == "end":
+            self.end = line
+        elif kind == "step":
+            self.steps += 1
+            self.fragments.append(_step_html(line))
+        else:
+            self.fragments.append(_event_html(line))
+
+    def html(self) -> str:
+        return _page(self.header, self.end, self.steps, self.fragments)
+
+
 def render_report(lines: list[dict[str, Any]]) -> str:
-    header = next((line for line in lines if line.get("kind") == "header"), {})
-    end = next((line for line in reversed(lines) if line.get("kind") == "end"), None)
+    report = Report()
+    for line in lines:
+        report.add(line)
+    return report.html()
+
+
+def _page(header: dict[str, Any], end: dict[str, Any] | None, steps: int, body: list[str]) -> str:
     status = end.get("status") if end else "running"
     settings = header.get("settings") or {}
-    body: list[str] = []
-    for line in lines:
-        if line.get("kind") == "step":
-            body.append(_step_html(line))
-        elif line.get("kind") not in ("header", "end"):
-            body.append(_event_html(line))
     summary = ""
     if end and end.get("final_answer"):
         summary = f'<div class="answer">{_e(end["final_answer"])}</div>'
     elif end and end.get("error"):
         summary = f'<div class="answer error">{_e(end["error"])}</div>'
-    steps = sum(1 for line in lines if line.get("kind") == "step")
     duration = ""
     if end and header.get("started") and end.get("time"):
         duration = f"<span>{float(end['time']) - float(header['started']):.1f} s</span>"

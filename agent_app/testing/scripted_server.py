@@ -35,6 +35,7 @@ class ScriptedServer:
         max_images: int | None = None,
         reject_params: tuple[str, ...] = (),
         port: int = 0,
+        keep_bodies: bool = True,
     ) -> None:
         self.script: deque[Item] = deque(script or [])
         self.default = default
@@ -42,6 +43,7 @@ class ScriptedServer:
         self.api_key = api_key
         self.max_images = max_images
         self.reject_params = set(reject_params)
+        self.keep_bodies = keep_bodies  # False: record sizes only (long benchmarks stay flat in memory)
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -89,6 +91,12 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     owner: ScriptedServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):  # clients hanging up is normal
+            super().handle_error(request, client_address)
+
 
 def count_images(body: dict[str, Any]) -> int:
     n = 0
@@ -124,7 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         owner = self.server.owner
-        owner.requests.append({"path": self.path, "method": "GET", "headers": {k.lower(): v for k, v in self.headers.items()}})
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        owner.requests.append({"path": self.path, "method": "GET", "headers": headers})
         if self.path.rstrip("/").endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "test"}]})
         else:
@@ -140,8 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "body is not JSON")
             return
         owner.requests.append(
-            {"path": self.path, "method": "POST", "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "bytes": len(raw),
-             "time": time.monotonic()}
+            {"path": self.path, "method": "POST", "headers": {k.lower(): v for k, v in self.headers.items()},
+             "body": body if owner.keep_bodies else {}, "bytes": len(raw), "time": time.monotonic()}
         )
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._error(404, f"no route {self.path}")

@@ -1,0 +1,196 @@
+"""The loop itself, with a real HTTP model server and stand-ins for screen and input: statuses, pauses,
+hand-overs, re-sampling, adaptation, stuck detection and events."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from conftest import read_trajectory
+from doubles import RecordingExecutor, StaticScreen, png_size
+
+from agent_app.core.config import RunConfig
+from agent_app.core.control import RunControl
+from agent_app.core.loop import Agent
+from agent_app.testing.scripted_server import count_images
+
+CLICK = "Thought: click\nAction: click(start_box='({x},100)')"
+FINISH = "Thought: done\nAction: finished(content='ok')"
+
+
+def agent(server, tmp_path, observers=None, **cfg) -> tuple[Agent, RecordingExecutor]:
+    config = RunConfig(task="test task", base_url=server.base_url, model=server.model, runs_dir=str(tmp_path),
+                       wait_seconds=cfg.pop("wait_seconds", 0.05), **cfg)
+    executor = RecordingExecutor()
+    return Agent(config, screen=StaticScreen(), executor=executor, control=RunControl(),
+                 observers=observers or []), executor
+
+
+def test_finished_maps_coordinates_and_records(server, tmp_path):
+    server.add(CLICK.format(x=966), FINISH)
+    a, ex = agent(server, tmp_path)
+    result = a.run()
+    assert (result.status, result.steps, result.final_answer) == ("finished", 2, "ok")
+    assert [(x.x, x.y) for x in ex.actions] == [(960, 99)]  # 966/1932*1920, 100/1092*1080
+    lines = read_trajectory(result.run_dir)
+    assert png_size((tmp_path / result.run_dir / lines[1]["screenshot"]).read_bytes()) == (1932, 1092)
+    assert ex.released == 1
+
+
+def test_events_arrive_in_phase_order(server, tmp_path):
+    server.add(CLICK.format(x=10), FINISH)
+    kinds: list[str] = []
+    a, _ = agent(server, tmp_path, observers=[lambda e: kinds.append(e.kind) if e.kind != "model_text" else None])
+    a.run()
+    first_step = kinds[kinds.index("captured"): kinds.index("recorded") + 1]
+    assert first_step == ["captured", "model_replied", "parsed", "executed", "recorded"]
+    assert kinds[0] == "started" and kinds[-1] == "ended"
+
+
+def test_a_broken_observer_does_not_break_the_run(server, tmp_path):
+    server.add(FINISH)
+
+    def broken(event):
+        raise RuntimeError("listener bug")
+
+    a, _ = agent(server, tmp_path, observers=[broken])
+    assert a.run().status == "finished"
+
+
+def test_history_sends_at_most_n_images(server, tmp_path):
+    server.add(*(CLICK.format(x=100 * i) for i in range(1, 8)), FINISH)
+    a, _ = agent(server, tmp_path, history_images=3)
+    a.run()
+    counts = [count_images(r["body"]) for r in server.chat_requests()]
+    assert counts == [1, 2, 3, 3, 3, 3, 3, 3]
+    last = server.chat_requests()[-1]["body"]["messages"]
+    assert sum(m["role"] == "assistant" for m in last) == 7  # every earlier reply kept as text
+
+
+def test_image_limit_of_the_server_lowers_history(server, tmp_path):
+    server.max_images = 2
+    server.add(*(CLICK.format(x=100 * i) for i in range(1, 5)), FINISH)
+    a, _ = agent(server, tmp_path)
+    assert a.run().status == "finished"
+    assert max(count_images(r["body"]) for r in server.chat_requests()) <= 3  # refused ones included
+    assert a.history_images == 2
+
+
+def test_pause_resume_and_note(server, tmp_path):
+    gate = threading.Event()
+
+    def slow_click(body):
+        gate.wait(5)
+        return CLICK.format(x=100)
+
+    server.add(slow_click, FINISH)
+    statuses: list[str] = []
+    def on_event(event):
+        if event.kind == "status":
+            statuses.append(event.data["status"])
+
+    a, _ = agent(server, tmp_path, observers=[on_event])
+    t = threading.Thread(target=a.run)
+    t.start()
+    time.sleep(0.2)
+    a.control.pause()
+    gate.set()
+    deadline = time.monotonic() + 5
+    while "paused" not in statuses and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "paused" in statuses
+    assert len(server.chat_requests()) == 1  # nothing new was asked while paused
+    a.control.resume(note="use the second window")
+    t.join(5)
+    assert statuses[-1] == "finished"
+    last = server.chat_requests()[-1]["body"]["messages"]
+    assert last[-2]["content"][0]["text"] == "Note from the user: use the second window"
+
+
+def test_stop_during_wait_is_prompt_and_recorded(server, tmp_path):
+    server.add("Thought: loading\nAction: wait()")
+    a, _ = agent(server, tmp_path, wait_seconds=30)
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("r", a.run()))
+    t.start()
+    deadline = time.monotonic() + 5
+    while a.steps < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    stopped_at = time.monotonic()
+    a.control.stop()
+    t.join(5)
+    assert time.monotonic() - stopped_at < 0.5
+    assert result["r"].status == "stopped" and result["r"].steps == 1
+    assert [x["kind"] for x in read_trajectory(result["r"].run_dir)] == ["header", "step", "end"]
+
+
+def test_stop_during_an_action_releases_input(server, tmp_path):
+    server.add(CLICK.format(x=5))
+    a, ex = agent(server, tmp_path)
+    ex.block.clear()  # the action never completes on its own
+    threading.Timer(0.5, a.control.stop).start()
+    result = a.run()
+    assert result.status == "stopped" and ex.released >= 1
+    step = next(x for x in read_trajectory(result.run_dir) if x["kind"] == "step")
+    assert step["error"]  # the interrupted step is on disk, marked
+
+
+def test_call_user_hand_over_resumes_with_reply(server, tmp_path):
+    server.add("Thought: which account?\nAction: call_user()", FINISH)
+    events = []
+    a, _ = agent(server, tmp_path, call_user_pauses=True, observers=[events.append])
+
+    def answer(event):
+        if event.kind == "status" and event.data.get("by") == "call_user":
+            assert event.data["thought"] == "which account?"
+            threading.Timer(0.05, lambda: a.control.resume(note="the work one")).start()
+
+    a.observers.append(answer)
+    result = a.run()
+    assert result.status == "finished" and result.steps == 2
+    notes = [x for x in read_trajectory(result.run_dir) if x["kind"] == "note"]
+    assert notes[0]["note"] == "the work one" and notes[0]["after_step"] == 1
+
+
+def test_call_user_declined_ends_as_call_user(server, tmp_path):
+    server.add("Thought: help\nAction: call_user()")
+    a, _ = agent(server, tmp_path, call_user_pauses=True)
+    a.observers.append(
+        lambda e: threading.Timer(0.05, lambda: a.control.resume(decline=True)).start()
+        if e.kind == "status" and e.data.get("by") == "call_user" else None
+    )
+    assert a.run().status == "call_user"
+
+
+def test_stuck_detection_tolerates_small_jitter(server, tmp_path):
+    server.add(*(CLICK.format(x=500 + (i % 2) * 10) for i in range(10)))
+    a, _ = agent(server, tmp_path, stuck_repeats=4)
+    result = a.run()
+    assert result.status == "error" and result.error.startswith("stuck:") and result.steps == 4
+
+
+def test_waits_do_not_count_as_stuck(server, tmp_path):
+    server.add(*["Thought: wait\nAction: wait()"] * 6, FINISH)
+    a, _ = agent(server, tmp_path, stuck_repeats=3)
+    assert a.run().status == "finished"
+
+
+def test_economy_max_pixels_shrinks_what_is_sent(server, tmp_path):
+    server.add("Thought: c\nAction: click(start_box='(658,364)')", FINISH)
+    a, ex = agent(server, tmp_path, max_pixels=1280 * 28 * 28)
+    assert a.model_size == (1316, 728)
+    a.run()
+    assert (ex.actions[0].x, ex.actions[0].y) == (960, 540)
+
+
+@pytest.mark.parametrize("family, reply", [
+    ("uitars-1.0", "Thought: c\nAction: click(start_box='<|box_start|>(500,500)<|box_end|>')"),
+    ("doubao", "Thought: c\nAction: click(point='<point>500 500</point>')"),
+])
+def test_relative_families(server, tmp_path, family, reply):
+    server.add(reply, FINISH)
+    a, ex = agent(server, tmp_path, model_family=family)
+    a.run()
+    assert (ex.actions[0].x, ex.actions[0].y) == (960, 540)
