@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -37,7 +38,16 @@ class Executor(Protocol):
     def release_all(self) -> None: ...
 
 
-def _load_pyautogui():
+def ensure_xauthority() -> None:
+    """python3-xlib (pulled in by pyautogui) refuses to connect when ~/.Xauthority is missing, even to a
+    display that needs no cookie. Point it at an empty file then; an existing setup is left alone."""
+    if sys.platform.startswith("linux") and "XAUTHORITY" not in os.environ:
+        if not os.path.exists(os.path.join(os.path.expanduser("~"), ".Xauthority")):
+            os.environ["XAUTHORITY"] = os.devnull
+
+
+def _load_pyautogui():  # returns the pyautogui module
+    ensure_xauthority()
     try:
         import pyautogui
     except (ImportError, SystemExit, Exception) as e:
