@@ -112,3 +112,27 @@ def read_trajectory(run_dir: str | Path) -> list[dict]:
     """Every line must be complete JSON: a torn line fails the test."""
     text = (Path(run_dir) / "trajectory.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture(scope="session")
+def qapp(desktops):
+    """The Qt application of the test session, on a real 1920x1080 X display with a window manager."""
+    import os
+
+    desktop = desktops(1920, 1080)
+    os.environ.update(desktop.env)
+    from agent_app.ui.app import create_app
+
+    app = create_app(["agent-app-tests"])
+    app.setQuitOnLastWindowClosed(False)
+    yield app
+
+
+@pytest.fixture
+def app_dirs(tmp_path, monkeypatch):
+    """Settings and runs of the test's own (the app reads these in-process)."""
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    for key in ("AGENT_APP_API_KEY", "OPENAI_API_KEY", "AGENT_APP_BASE_URL", "AGENT_APP_MODEL"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path

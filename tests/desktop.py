@@ -47,7 +47,8 @@ class Session:
         need("dbus-daemon")
         runtime = tempfile.mkdtemp(prefix="agent-app-xdg-")
         os.chmod(runtime, 0o700)
-        env = {"XDG_RUNTIME_DIR": runtime, "NO_AT_BRIDGE": "1"}
+        # A keychain of this session's own: gnome-keyring keeps its files under $XDG_DATA_HOME/keyrings.
+        env = {"XDG_RUNTIME_DIR": runtime, "NO_AT_BRIDGE": "1", "XDG_DATA_HOME": os.path.join(runtime, "data")}
         out = subprocess.run(
             ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
             capture_output=True, text=True, check=True, env={**os.environ, **env},

@@ -153,7 +153,7 @@ class ModelClient:
                 return ModelReply(text, usage, (time.perf_counter() - t_start) * 1000, attempt, notes)
             except Stopped:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - classified below: adapt, retry or report
                 adapted = self._adapt(exc, notes)
                 if adapted:
                     if on_retry:
@@ -268,7 +268,7 @@ class ModelClient:
         def target() -> None:
             try:
                 box["result"] = fn()
-            except BaseException as e:
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
                 box["error"] = e
             finally:
                 done.set()

@@ -56,7 +56,7 @@ class Clipboard:
 
             try:
                 return pyperclip.paste()
-            except Exception:
+            except Exception:  # noqa: BLE001 - pyperclip raises its own types per platform
                 return None
         if self._paste is None:
             return None

@@ -50,7 +50,7 @@ def _load_pyautogui():  # returns the pyautogui module
     ensure_xauthority()
     try:
         import pyautogui
-    except (ImportError, SystemExit, Exception) as e:
+    except (ImportError, SystemExit, Exception) as e:  # noqa: BLE001 - pyautogui raises SystemExit without tkinter
         raise ConfigError(f"cannot control mouse and keyboard here ({e}); run inside a desktop session") from None
     pyautogui.PAUSE = 0
     pyautogui.MINIMUM_DURATION = 0
@@ -138,7 +138,7 @@ class PyAutoGUIExecutor:
         except self.pg.FailSafeException:
             self.release_all()
             raise Stopped("stopped: the pointer was pushed into a screen corner (fail-safe)") from None
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - any platform failure becomes one line
             self.release_all()
             raise ExecutionError(f"{action.describe()} failed: {e}") from None
 
@@ -243,13 +243,13 @@ class PyAutoGUIExecutor:
         for key in reversed(self._held_keys):
             try:
                 self.pg.keyUp(key)
-            except Exception:
+            except Exception:  # noqa: BLE001 - cleanup must not raise
                 pass
         self._held_keys.clear()
         for button in self._held_buttons:
             try:
                 self.pg.mouseUp(button=button)
-            except Exception:
+            except Exception:  # noqa: BLE001 - cleanup must not raise
                 pass
         self._held_buttons.clear()
         self.pg.FAILSAFE = failsafe

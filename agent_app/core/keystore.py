@@ -30,7 +30,7 @@ def keychain_available() -> bool:
         from keyring.backends import fail
 
         return not isinstance(keyring.get_keyring(), fail.Keyring)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any keyring failure means no keychain
         return False
 
 
@@ -39,7 +39,7 @@ def get_key(account: str = DEFAULT_ACCOUNT) -> str | None:
     try:
         keyring = _keyring()
         return keyring.get_password(SERVICE, account) or None
-    except Exception:
+    except Exception:  # noqa: BLE001 - no backend, locked, D-Bus gone: all mean no saved key
         return None
 
 
@@ -50,7 +50,7 @@ def set_key(key: str, account: str = DEFAULT_ACCOUNT) -> None:
     try:
         keyring = _keyring()
         keyring.set_password(SERVICE, account, key)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - reported by type below
         if type(e).__name__ == "NoKeyringError":
             raise ConfigError(NO_BACKEND) from None
         raise ConfigError(f"the keychain refused to save the key ({type(e).__name__}: {e})") from None
@@ -62,7 +62,7 @@ def delete_key(account: str = DEFAULT_ACCOUNT) -> bool:
         keyring = _keyring()
         keyring.delete_password(SERVICE, account)
         return True
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - reported by type below
         name = type(e).__name__
         if name == "PasswordDeleteError":
             return False

@@ -71,6 +71,26 @@ class Executor(Protocol):
     def release_all(self) -> None: ...
 
 
+class WindowGuard(Protocol):
+    """Keeps the app's own windows out of the model's way (the desktop app's control strip, say)."""
+
+    def hide(self) -> bool:
+        """Take our windows off the screen; block until they are gone. True if any had been showing."""
+        ...
+
+    def show(self) -> None:
+        """Bring back what `hide` took away."""
+        ...
+
+
+class NoGuard:
+    def hide(self) -> bool:
+        return False
+
+    def show(self) -> None:
+        return None
+
+
 class Agent:
     def __init__(
         self,
@@ -81,8 +101,10 @@ class Agent:
         client: ModelClient | None = None,
         control: RunControl | None = None,
         observers: list[Callable[[Event], None]] | None = None,
+        guard: WindowGuard | None = None,
     ) -> None:
         self.config = config
+        self.guard = guard or NoGuard()
         self.family: Family = get_family(config.model_family)
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
@@ -148,6 +170,7 @@ class Agent:
             result.status, result.error = "error", f"internal error: {type(e).__name__}: {e}"
         finally:
             self.executor.release_all()
+            self.guard.show()
             result.steps = self.steps
             self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
             self.recorder.close()
@@ -159,8 +182,13 @@ class Agent:
         """One step. Returns the terminal action (finished / call_user) that ended it, if any."""
         step_no = self.steps + 1
         started = time.time()
+        t0 = time.perf_counter()
+        if self.guard.hide():  # our windows were showing: let the desktop repaint where they were
+            self.screen.wait_until_still(0.5, check=self.control.check)
+        guard_ms = (time.perf_counter() - t0) * 1000
         shot = self.screen.capture(self.model_size)
-        timings = dict(shot.timings_ms)
+        self.guard.show()
+        timings = {**shot.timings_ms, "guard": guard_ms}
         self.emit("captured", screenshot=shot, step_no=step_no)
         reply, parsed = self._query(shot, timings)
         t0 = time.perf_counter()
@@ -177,6 +205,8 @@ class Agent:
         terminal, wait = None, False
         try:
             t0 = time.perf_counter()
+            if any(a.type not in (*TERMINAL_TYPES, "wait") for a in actions):
+                self.guard.hide()  # never click or type into our own windows
             for action in actions:
                 if action.type in TERMINAL_TYPES:
                     terminal = action
@@ -200,6 +230,7 @@ class Agent:
             timings["record"] = (time.perf_counter() - t0) * 1000
             self.emit("recorded", record=record)
         if wait:
+            self.guard.show()
             self._status("running", detail=f"waiting {self.config.wait_seconds:g} s")
             self.control.sleep(self.config.wait_seconds)
         return terminal

@@ -13,7 +13,7 @@ from agent_app.core.control import RunControl
 from agent_app.core.errors import ConfigError, EndpointError
 from agent_app.core.executor import PyAutoGUIExecutor
 from agent_app.core.families import FAMILIES
-from agent_app.core.loop import Agent, Event, RunResult
+from agent_app.core.loop import Agent, Event, RunResult, WindowGuard
 from agent_app.core.screen import MSSCapture
 
 
@@ -49,7 +49,7 @@ def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
     """With no model name given, use the endpoint's only (or first) model, as its /models lists them."""
     try:
         models = client.list_models(check)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error
         raise ConfigError(f"no model name given and the endpoint did not list its models ({e}); pass --model") from None
     if not models:
         raise ConfigError("no model name given and the endpoint lists no models; pass --model")
@@ -60,6 +60,7 @@ def run_task(
     config: RunConfig,
     control: RunControl | None = None,
     observers: list[Callable[[Event], None]] | None = None,
+    guard: WindowGuard | None = None,
 ) -> RunResult:
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
@@ -74,7 +75,10 @@ def run_task(
         screen = MSSCapture(config.monitor)
         try:
             executor = PyAutoGUIExecutor(screen.monitor)
-            agent = Agent(config, screen=screen, executor=executor, client=client, control=control, observers=observers)
+            agent = Agent(
+                config, screen=screen, executor=executor, client=client, control=control, observers=observers,
+                guard=guard,
+            )
             return agent.run()
         finally:
             screen.close()

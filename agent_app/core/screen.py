@@ -59,7 +59,7 @@ class MSSCapture:
             raise ConfigError(f"screen capture is unavailable: {e}") from None
         try:
             self._mss = mss.MSS() if hasattr(mss, "MSS") else mss.mss()
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - mss raises several types when no display is reachable
             raise ConfigError(
                 f"cannot open the display for screen capture ({e}); run inside a desktop session"
             ) from None
@@ -107,5 +107,5 @@ class MSSCapture:
     def close(self) -> None:
         try:
             self._mss.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 - closing must not raise
             pass

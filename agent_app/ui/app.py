@@ -1,0 +1,46 @@
+"""`agent-app` with no arguments: the desktop app."""
+
+from __future__ import annotations
+
+import sys
+
+from agent_app import __version__
+
+
+def create_app(argv: list[str] | None = None):  # returns the QApplication
+    from PySide6.QtWidgets import QApplication
+
+    from agent_app.ui.resources import icon
+    from agent_app.ui.style import apply_style
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("agent-app")
+    app.setApplicationDisplayName("agent-app")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("agent-app")
+    app.setWindowIcon(icon())
+    apply_style(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("agent-app: error: no display to open the app on; run it in a desktop session "
+              "(or use `agent-app run TASK` headless)", file=sys.stderr)
+        return 2
+    app = create_app(argv)
+    from agent_app.core.config import Settings
+    from agent_app.ui.main_window import MainWindow
+
+    settings = Settings.load()
+    window = MainWindow(settings)
+    window.closed.connect(app.quit)
+    app.setQuitOnLastWindowClosed(False)  # the window hides during runs; quitting is explicit
+    window.show()
+    if not settings.configured:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: window.open_settings(first_run=True))
+    return app.exec()

@@ -1,0 +1,137 @@
+"""Run history: past runs from the runs folder — open in the viewer, open the report, reveal, delete, re-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_app.core import runs
+from agent_app.core.runs import RunInfo
+from agent_app.ui.models import LineRole, RunsTableModel
+
+
+class HistoryDialog(QDialog):
+    open_run = Signal(object)  # RunInfo → show it in the viewer
+    rerun = Signal(str)  # the task text
+
+    def __init__(self, runs_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Run history")
+        self.setObjectName("historyDialog")
+        self.runs_dir = runs_dir
+        self.model = RunsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda _i: self._open())
+        self.empty = QLabel(f"No runs yet in {runs_dir}.")
+        self.empty.setObjectName("muted")
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, label, slot in (
+            ("open", "Open in viewer", self._open), ("report", "Open report", self._report),
+            ("reveal", "Show folder", self._reveal), ("rerun", "Run again", self._rerun),
+            ("delete", "Delete…", self._delete),
+        ):
+            b = QPushButton(label)
+            b.clicked.connect(slot)
+            self.buttons[key] = b
+            row.addWidget(b)
+        row.addStretch(1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        row.addWidget(close)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.table)
+        lay.addWidget(self.empty)
+        lay.addLayout(row)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.resize(820, 460)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_runs(runs.list_runs(self.runs_dir))
+        self.empty.setVisible(self.model.rowCount() == 0)
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def selected(self) -> RunInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.data(rows[0], LineRole) if rows else None
+
+    def _update_buttons(self) -> None:
+        has = self.selected() is not None
+        for b in self.buttons.values():
+            b.setEnabled(has)
+
+    def _open(self) -> None:
+        run = self.selected()
+        if run:
+            self.open_run.emit(run)
+            self.accept()
+
+    def _report(self) -> None:
+        run = self.selected()
+        if run:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(runs.ensure_report(run.path))))
+
+    def _reveal(self) -> None:
+        run = self.selected()
+        if run:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path)))
+
+    def _rerun(self) -> None:
+        run = self.selected()
+        if run:
+            self.rerun.emit(run.task)
+            self.accept()
+
+    def _delete(self) -> None:
+        run = self.selected()
+        if not run:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete run",
+                          f"Delete the run “{run.task[:80]}” and its {run.steps} screenshot(s)?", parent=self)
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is delete:
+            runs.delete_run(run.path)
+            self.refresh()
+
+    def select_run(self, run_id: str) -> QModelIndex | None:
+        for row, info in enumerate(self.model.runs):
+            if info.run_id == run_id:
+                self.table.selectRow(row)
+                return self.model.index(row, 0)
+        return None
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._open()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,510 @@
+"""The main window: task box, Run / Pause / Stop, the live trajectory viewer, status line, hand-overs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_app import __version__
+from agent_app.core import runs
+from agent_app.core.config import RunConfig, Settings, default_runs_dir
+from agent_app.core.control import RunControl
+from agent_app.core.families import FAMILIES
+from agent_app.core.keystore import resolve_api_key
+from agent_app.core.loop import Event, RunResult
+from agent_app.ui.banner import Banner
+from agent_app.ui.control_strip import ControlStrip
+from agent_app.ui.history import HistoryDialog
+from agent_app.ui.models import LineRole, StepListModel
+from agent_app.ui.resources import icon
+from agent_app.ui.settings_dialog import SettingsDialog
+from agent_app.ui.step_view import StepDelegate, StepDetail
+from agent_app.ui.tray import Tray
+from agent_app.ui.worker import RunThread, RunWorker, ScreenGuard
+
+END_TITLES = {
+    "finished": "Done", "max_steps": "Step budget used up", "call_user": "The model asked for help",
+    "stopped": "Stopped", "error": "The run failed",
+}
+WHAT_NEXT = {
+    "max_steps": "Raise the step budget in Settings, or split the task into smaller ones.",
+    "stopped": "Everything up to here is saved; press Run to start again.",
+}
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, settings: Settings, tray: Tray | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.setWindowTitle("agent-app")
+        self.setWindowIcon(icon())
+        self.run_thread: RunThread | None = None
+        self.control: RunControl | None = None
+        self.run_dir: Path | None = None
+        self.replaying = False
+        self.follow = True
+        self.tokens = [0, 0]
+        self.steps_done = 0
+        self.state = "idle"
+        self.last_result: RunResult | None = None
+        self.collapse_during_runs = True
+        self._last_thought = ""
+
+        # ---- task row ----
+        self.task = QPlainTextEdit()
+        self.task.setObjectName("taskBox")
+        self.task.setPlaceholderText("What should the agent do?  e.g. “Open the text editor and write a haiku about "
+                                     "autumn”   (Ctrl+Enter to run)")
+        self.task.setFixedHeight(64)
+        self.run_button = QPushButton("Run")
+        self.run_button.setObjectName("primary")
+        self.run_button.setToolTip("Start the task (Ctrl+Enter)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Pause after the current step (Ctrl+P)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("danger")
+        self.stop_button.setToolTip("Stop now (Ctrl+.); pushing the pointer into a screen corner stops too")
+        self.run_button.clicked.connect(self.start_run)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop_run)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.run_button)
+        controls = QHBoxLayout()
+        controls.setSpacing(6)
+        controls.addWidget(self.pause_button)
+        controls.addWidget(self.stop_button)
+        buttons.addLayout(controls)
+        task_row = QHBoxLayout()
+        task_row.addWidget(self.task, 1)
+        task_row.addLayout(buttons)
+
+        # ---- viewer ----
+        self.banner = Banner()
+        self.banner.resume.connect(self.resume_with_note)
+        self.banner.end_run.connect(self.end_hand_over)
+        self.banner.open_report.connect(self.open_report)
+        self.banner.open_settings.connect(self.open_settings)
+        self.steps = StepListModel(self)
+        self.list = QListView()
+        self.list.setObjectName("stepList")
+        self.list.setModel(self.steps)
+        self.list.setItemDelegate(StepDelegate(self.list))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setUniformItemSizes(False)
+        self.list.setMinimumWidth(340)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setWordWrap(True)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        self.empty_hint = QLabel("Each step appears here as it happens: what the model saw, what it thought and "
+                                 "where it acted.")
+        self.empty_hint.setObjectName("muted")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        self.list_title = QLabel("Steps")
+        self.list_title.setObjectName("sectionTitle")
+        left_lay.addWidget(self.list_title)
+        left_lay.addWidget(self.list, 1)
+        left_lay.addWidget(self.empty_hint)
+        self.detail = StepDetail()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([380, 900])
+        split.setChildrenCollapsible(False)
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(12, 12, 12, 6)
+        lay.setSpacing(10)
+        lay.addLayout(task_row)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        # ---- status line ----
+        self.state_label = QLabel()
+        self.state_label.setObjectName("stateChip")
+        self.step_label = QLabel()
+        self.elapsed_label = QLabel()
+        self.model_label = QLabel()
+        self.tokens_label = QLabel()
+        for w in (self.state_label, self.step_label, self.elapsed_label, self.model_label, self.tokens_label):
+            self.statusBar().addPermanentWidget(w)
+        self.elapsed = QElapsedTimer()
+        self.tick = QTimer(self)
+        self.tick.setInterval(500)
+        self.tick.timeout.connect(self._update_status_line)
+
+        # ---- strip, tray, menus ----
+        self.strip = ControlStrip()
+        self.strip.pause_clicked.connect(self.toggle_pause)
+        self.strip.stop_clicked.connect(self.stop_run)
+        self.strip.show_clicked.connect(self.bring_forward)
+        self.tray = tray or Tray(self)
+        self.tray.show_requested.connect(self.bring_forward)
+        self.tray.pause_requested.connect(self.toggle_pause)
+        self.tray.stop_requested.connect(self.stop_run)
+        self.tray.quit_requested.connect(self.close)
+        self._build_menus()
+        self._set_state("idle")
+        self._initial_geometry()
+
+    def _initial_geometry(self) -> None:
+        """A comfortable size for the screen it opens on, centred."""
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        w, h = min(1320, int(screen.width() * 0.9)), min(860, int(screen.height() * 0.9))
+        self.resize(w, h)
+        self.move(screen.x() + (screen.width() - w) // 2, screen.y() + (screen.height() - h) // 2)
+
+    # ---------------------------------------------------------------- menus
+    def _build_menus(self) -> None:
+        def action(text: str, slot: Any, shortcut: str | QKeySequence | None = None) -> QAction:
+            a = QAction(text, self)
+            a.triggered.connect(slot)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            self.addAction(a)
+            return a
+
+        file_menu = self.menuBar().addMenu("&File")
+        self.act_run = action("Run task", self.start_run, "Ctrl+Return")
+        self.act_pause = action("Pause / resume", self.toggle_pause, "Ctrl+P")
+        self.act_stop = action("Stop", self.stop_run, "Ctrl+.")
+        for a in (self.act_run, self.act_pause, self.act_stop):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(action("Run history…", self.open_history, "Ctrl+H"))
+        file_menu.addAction(action("Open run folder…", self.open_run_folder, "Ctrl+O"))
+        file_menu.addAction(action("Show runs folder", self.reveal_runs_dir))
+        file_menu.addSeparator()
+        file_menu.addAction(action("Quit", self.close, QKeySequence.StandardKey.Quit))
+        settings_menu = self.menuBar().addMenu("&Settings")
+        settings_menu.addAction(action("Settings…", self.open_settings, "Ctrl+,"))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(action("About agent-app", self.about))
+
+    # ---------------------------------------------------------------- state
+    @property
+    def running(self) -> bool:
+        return self.run_thread is not None and self.run_thread.is_running()
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        self.state = state
+        labels = {"idle": "Ready", "starting": "Starting…", "running": "Running", "paused": "Paused",
+                  "call_user": "Needs you", "stopping": "Stopping…", "finished": "Finished",
+                  "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up", "replay": "Replay"}
+        self.state_label.setText(labels.get(state, state))
+        self.state_label.setProperty("state", state)
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+        active = state in ("starting", "running", "paused", "call_user", "stopping")
+        paused = state in ("paused", "call_user")
+        self.run_button.setEnabled(not active)
+        self.act_run.setEnabled(not active)
+        self.task.setReadOnly(active)
+        self.pause_button.setEnabled(active and state != "stopping")
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.stop_button.setEnabled(active and state != "stopping")
+        self.strip.set_state(state, labels.get(state, state) + (f" — {detail}" if detail else ""), paused)
+        tray_state = {"call_user": "call_user", "error": "error"}.get(state, "running" if active else "idle")
+        if state == "paused":
+            tray_state = "paused"
+        self.tray.set_state(tray_state, running=active, paused=paused)
+        self._update_status_line()
+
+    def _update_status_line(self) -> None:
+        budget = self.settings.max_steps
+        self.step_label.setText(f"Step {self.steps_done} of {budget}" if self.run_dir else "")
+        if self.elapsed.isValid() and self.run_dir and not self.replaying:
+            secs = int(self.elapsed.elapsed() / 1000)
+            self.elapsed_label.setText(f"{secs // 60:02d}:{secs % 60:02d}")
+        model = self.settings.model or "(endpoint default)"
+        family = FAMILIES.get(self.settings.model_family)
+        self.model_label.setText(f"{model} · {family.label if family else self.settings.model_family}")
+        p, c = self.tokens
+        self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
+
+    # ---------------------------------------------------------------- run
+    def start_run(self, task: str | None = None) -> None:
+        if self.running:
+            return
+        if isinstance(task, str) and task:
+            self.task.setPlainText(task)
+        text = self.task.toPlainText().strip()
+        if not text:
+            self.banner.show_message("info", "Type a task first", "Say what the agent should do, in plain words.")
+            self.task.setFocus()
+            return
+        if not self.settings.configured and not self.open_settings(first_run=True):
+            return
+        config = RunConfig.from_settings(text, self.settings, api_key=resolve_api_key(), call_user_pauses=True)
+        self.control = RunControl()
+        monitor = self._monitor_rect(config.monitor)
+        guard = ScreenGuard(monitor) if self.collapse_during_runs else None
+        worker = RunWorker(config, self.control, guard)
+        worker.event.connect(self._on_event)
+        worker.ended.connect(self._on_ended)
+        worker.failed.connect(self._on_failed)
+        self.run_thread = RunThread(worker)
+        self.replaying = False
+        self.steps.reset(None)
+        self.detail.show_line(None, None)
+        self.banner.hide()
+        self.follow, self.tokens, self.steps_done, self.run_dir = True, [0, 0], 0, None
+        self.list_title.setText("Steps")
+        self.empty_hint.setVisible(True)
+        self.strip.set_detail(text)
+        self.strip.place(monitor)
+        self._set_state("starting")
+        self.elapsed.start()
+        self.tick.start()
+        if self.collapse_during_runs:
+            self.hide()  # out of the model's way; the control strip stays in reach
+            self.strip.show()
+        self.run_thread.start()
+
+    def _monitor_rect(self, index: int) -> QRect:
+        screens = QGuiApplication.screens()
+        screen = screens[index - 1] if 0 < index <= len(screens) else QGuiApplication.primaryScreen()
+        return screen.geometry()
+
+    def toggle_pause(self) -> None:
+        if not self.control or not self.running:
+            return
+        if self.control.paused_by == "call_user":
+            self.resume_with_note(self.banner.reply.text())
+        elif self.control.paused_by:
+            self.control.resume()
+        else:
+            self.control.pause("user")
+            self._set_state("paused", "after this step")
+
+    def stop_run(self) -> None:
+        if self.control and self.running:
+            self.control.stop("stopped by the user")
+            self._set_state("stopping")
+
+    def resume_with_note(self, note: str) -> None:
+        if self.control and self.control.paused_by:
+            self.banner.hide()
+            self.control.resume(note=note.strip())
+            if self.collapse_during_runs:
+                self.hide()
+                self.strip.show()
+
+    def end_hand_over(self) -> None:
+        """The person will not help: end the run as call_user."""
+        if self.control and self.control.paused_by == "call_user":
+            self.control.resume(decline=True)
+        else:
+            self.stop_run()
+
+    # ---------------------------------------------------------------- events (GUI thread)
+    def _on_event(self, event: Event) -> None:
+        d = event.data
+        if event.kind == "started":
+            self.run_dir = Path(d["run_dir"])
+            self.steps.run_dir = self.run_dir
+            self._set_state("running")
+        elif event.kind == "model_text":
+            self.strip.set_detail(_thought_so_far(d["text"]))
+        elif event.kind == "parsed":
+            self._last_thought = d["thought"]
+            acts = "; ".join(a.describe() for a in d["actions"])
+            self.strip.set_detail(f"{event.data['step_no']}: {acts}")
+        elif event.kind == "recorded":
+            line = d["record"].to_json()
+            self.steps_done = line["step"]
+            usage = line.get("usage") or {}
+            self.tokens[0] += usage.get("prompt_tokens", 0)
+            self.tokens[1] += usage.get("completion_tokens", 0)
+            self._append_line(line)
+        elif event.kind == "note":
+            self._append_line({"kind": "note", "note": d["note"], "intervened": d["intervened"],
+                               "after_step": event.step})
+        elif event.kind == "retry":
+            self.statusBar().showMessage(d["message"], 8000)
+        elif event.kind == "status":
+            self._on_status(d)
+        self._update_status_line()
+
+    def _on_status(self, d: dict[str, Any]) -> None:
+        status = d.get("status")
+        if status == "running" and self.state not in ("stopping",):
+            self._set_state("running", d.get("detail", ""))
+        elif status == "paused" and d.get("by") == "call_user":
+            self._set_state("call_user")
+            thought = d.get("thought") or self._last_thought or "(no reason given)"
+            self.bring_forward()
+            self.banner.show_message("call_user", "The model needs your help", thought)
+            self.tray.notify("agent-app needs you", thought)
+        elif status == "paused":
+            self._set_state("paused")
+
+    def _append_line(self, line: dict[str, Any]) -> None:
+        self.empty_hint.setVisible(False)
+        self.steps.append(line)
+        if self.follow:
+            index = self.steps.index(self.steps.rowCount() - 1, 0)
+            self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.list.scrollTo(index)
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        line = current.data(LineRole) if current.isValid() else None
+        self.follow = current.row() == self.steps.rowCount() - 1
+        pixmap = None
+        path = self.steps.screenshot_path(current.row()) if current.isValid() else None
+        if path and path.exists():
+            pixmap = QPixmap(str(path))
+        self.detail.show_line(line, pixmap)
+
+    def _on_ended(self, result: RunResult) -> None:
+        self.last_result = result
+        self.tick.stop()
+        self._update_status_line()
+        self.strip.hide()
+        self._set_state(result.status)
+        self.bring_forward()
+        title = END_TITLES.get(result.status, result.status)
+        if result.status == "finished":
+            text = result.final_answer or "The model reports the task is complete."
+        else:
+            text = result.error or ""
+            if WHAT_NEXT.get(result.status):
+                text = f"{text}\n{WHAT_NEXT[result.status]}".strip()
+        kind = "finished" if result.status == "finished" else "error" if result.status == "error" else "info"
+        self.banner.show_message(kind, title, text, report=True)
+        if result.status in ("finished", "error", "call_user"):
+            self.tray.notify(f"agent-app — {title}", text or title, critical=result.status == "error")
+
+    def _on_failed(self, message: str) -> None:
+        self.tick.stop()
+        self.strip.hide()
+        self._set_state("error")
+        self.bring_forward()
+        self.banner.show_message("error", "The run could not start", message, settings=True)
+        self.tray.notify("agent-app — the run could not start", message, critical=True)
+
+    # ---------------------------------------------------------------- windows
+    def bring_forward(self) -> None:
+        self.show()
+        self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+        self.raise_()
+        self.activateWindow()
+
+    def open_settings(self, first_run: bool = False) -> bool:
+        saved = SettingsDialog.edit(self.settings, self, first_run=first_run)
+        if saved is None:
+            return False
+        self.settings = saved
+        self._update_status_line()
+        return True
+
+    def runs_dir(self) -> Path:
+        return Path(self.settings.runs_dir) if self.settings.runs_dir else default_runs_dir()
+
+    def open_history(self) -> HistoryDialog:
+        dialog = HistoryDialog(self.runs_dir(), self)
+        dialog.open_run.connect(lambda info: self.open_run(info.path))
+        dialog.rerun.connect(self.start_run)
+        dialog.open()
+        return dialog
+
+    def open_run_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a run folder", str(self.runs_dir()))
+        if path:
+            self.open_run(Path(path))
+
+    def open_run(self, run_dir: Path) -> bool:
+        """Replay a past run in the viewer."""
+        if self.running:
+            return False
+        info = runs.run_info(run_dir)
+        if info is None:
+            QMessageBox.warning(self, "Not a run", f"{run_dir} holds no trajectory.jsonl.")
+            return False
+        lines = runs.read_lines(run_dir)
+        self.replaying, self.run_dir = True, run_dir
+        self.steps.reset(run_dir, lines)
+        self.steps_done = info.steps
+        self.tokens = [sum((x.get("usage") or {}).get(k, 0) for x in lines if x.get("kind") == "step")
+                       for k in ("prompt_tokens", "completion_tokens")]
+        self.list_title.setText(f"Replay — {info.task}")
+        self.empty_hint.setVisible(self.steps.rowCount() == 0)
+        self.task.setPlainText(info.task)
+        self.elapsed.invalidate()
+        self.elapsed_label.setText(time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started)))
+        self._set_state("replay")
+        self.follow = False
+        if self.steps.rowCount():
+            self.list.setCurrentIndex(self.steps.index(0, 0))
+        status_text = info.final_answer or info.error or ""
+        kind = "finished" if info.status == "finished" else "error" if info.status == "error" else "info"
+        self.banner.show_message(kind, f"Replay: {END_TITLES.get(info.status, info.status)}", status_text, report=True)
+        return True
+
+    def open_report(self) -> None:
+        if self.run_dir:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(runs.ensure_report(self.run_dir))))
+
+    def reveal_runs_dir(self) -> None:
+        path = self.runs_dir()
+        path.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About agent-app",
+            f"<b>agent-app {__version__}</b><p>Lets a vision-language model (UI-TARS family) operate this "
+            "computer while you watch, pause, stop or take over.</p>"
+            f"<p>Runs are saved in<br><code>{self.runs_dir()}</code></p>",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.running:
+            answer = QMessageBox.question(self, "A run is in progress", "Stop the run and quit?",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            assert self.run_thread is not None
+            self.run_thread.stop_and_wait()
+        self.strip.close()
+        event.accept()
+        self.closed.emit()
+
+
+def _k(n: int) -> str:
+    return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
+
+
+def _thought_so_far(text: str) -> str:
+    body = text.split("Thought:", 1)[-1]
+    return body.split("Action:", 1)[0].strip() or "thinking…"

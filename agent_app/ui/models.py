@@ -1,0 +1,140 @@
+"""Qt item models over Qt-free data: a run's steps (live or replayed) and the run history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QPixmap
+
+from agent_app.core.actions import Action
+from agent_app.core.runs import RunInfo
+
+Index = QModelIndex | QPersistentModelIndex
+LineRole = Qt.ItemDataRole.UserRole + 1
+ThoughtRole = Qt.ItemDataRole.UserRole + 2
+KindRole = Qt.ItemDataRole.UserRole + 3
+THUMB = QSize(160, 90)
+
+
+def describe_actions(line: dict[str, Any]) -> str:
+    actions = line.get("actions") or []
+    return "; ".join(Action.from_json(a).describe() for a in actions) or "(no action)"
+
+
+class StepListModel(QAbstractListModel):
+    """The trajectory shown in the viewer: one row per step, plus rows for the person's notes."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.run_dir: Path | None = None
+        self.lines: list[dict[str, Any]] = []
+        self._thumbs: dict[int, QPixmap] = {}
+
+    def reset(self, run_dir: Path | None, lines: list[dict[str, Any]] | None = None) -> None:
+        self.beginResetModel()
+        self.run_dir = run_dir
+        self.lines = [x for x in (lines or []) if x.get("kind") in ("step", "note")]
+        self._thumbs.clear()
+        self.endResetModel()
+
+    def append(self, line: dict[str, Any]) -> None:
+        if line.get("kind") not in ("step", "note"):
+            return
+        row = len(self.lines)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.lines.append(line)
+        self.endInsertRows()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+        return 0 if parent.isValid() else len(self.lines)
+
+    def screenshot_path(self, row: int) -> Path | None:
+        line = self.lines[row]
+        if line.get("kind") != "step" or self.run_dir is None or not line.get("screenshot"):
+            return None
+        return self.run_dir / line["screenshot"]
+
+    def thumbnail(self, row: int) -> QPixmap | None:
+        if row not in self._thumbs:
+            path = self.screenshot_path(row)
+            if path is None or not path.exists():
+                return None
+            pix = QPixmap(str(path))
+            if pix.isNull():
+                return None
+            self._thumbs[row] = pix.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation)
+        return self._thumbs[row]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line = self.lines[index.row()]
+        if role == LineRole:
+            return line
+        if role == KindRole:
+            return line.get("kind")
+        if line.get("kind") == "note":
+            if role == Qt.ItemDataRole.DisplayRole:
+                who = "You took over, then handed back" if line.get("intervened") else "You replied"
+                return f"{who}: {line.get('note') or '(continue)'}"
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{line.get('step')}. {describe_actions(line)}"
+        if role == ThoughtRole:
+            return " ".join(str(line.get("thought") or "").split())
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.thumbnail(index.row())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(line.get("thought") or "")
+        return None
+
+
+class RunsTableModel(QAbstractTableModel):
+    """Past runs from the runs folder: task, date, status, steps."""
+
+    COLUMNS = ("Task", "Started", "Status", "Steps")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.runs: list[RunInfo] = []
+
+    def set_runs(self, runs: list[RunInfo]) -> None:
+        self.beginResetModel()
+        self.runs = list(runs)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self.runs[index.row()]
+        if role == LineRole:
+            return run
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return run.error or run.final_answer or run.task
+        if role != Qt.ItemDataRole.DisplayRole:
+            if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 3:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        col = index.column()
+        if col == 0:
+            return run.task
+        if col == 1:
+            return dt.datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M") if run.started else ""
+        if col == 2:
+            return run.status.replace("_", " ")
+        return str(run.steps)

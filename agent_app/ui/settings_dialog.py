@@ -1,0 +1,246 @@
+"""Settings: provider presets, endpoint, model, key (in the OS keychain), run limits; Test connection."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_app.core import keystore
+from agent_app.core.config import Settings, default_runs_dir
+from agent_app.core.connection import ConnectionReport, check_connection
+from agent_app.core.families import FAMILIES
+from agent_app.core.providers import PROVIDERS, provider
+
+PIXEL_BUDGETS = (
+    ("Full size (the model's own limit)", None),
+    ("Balanced — about 2.1 megapixels", 2700 * 28 * 28),
+    ("Economy — about 1 megapixel", 1280 * 28 * 28),
+)
+
+
+class _Probe(QObject):
+    done = Signal(object)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None, first_run: bool = False) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to agent-app — connect a model" if first_run else "Settings")
+        self.setObjectName("settingsDialog")
+        self.settings = settings
+        self._saved_key = keystore.get_key()
+        self._probe = _Probe()
+        self._probe.done.connect(self._probe_done)
+
+        intro = QLabel(
+            "agent-app needs a UI-TARS-family model behind an OpenAI-compatible endpoint. Pick where yours runs."
+            if first_run else ""
+        )
+        intro.setWordWrap(True)
+        intro.setVisible(first_run)
+
+        self.provider = QComboBox()
+        for p in PROVIDERS:
+            self.provider.addItem(p.label, p.key)
+        self.provider_hint = QLabel()
+        self.provider_hint.setWordWrap(True)
+        self.provider_hint.setObjectName("muted")
+        self.base_url = QLineEdit()
+        self.base_url.setPlaceholderText("http://localhost:8000/v1")
+        self.model = QLineEdit()
+        self.model.setPlaceholderText("empty: the first model the endpoint lists")
+        self.family = QComboBox()
+        for f in FAMILIES.values():
+            self.family.addItem(f.label, f.name)
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("not needed for a local server")
+        reveal = QAction("Show", self.key)
+        reveal.setCheckable(True)
+        reveal.toggled.connect(lambda on: self.key.setEchoMode(
+            QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
+        self.key.addAction(reveal, QLineEdit.ActionPosition.TrailingPosition)
+        self.key_note = QLabel()
+        self.key_note.setObjectName("muted")
+        self.key_note.setWordWrap(True)
+        if self._saved_key:
+            self.key.setText(self._saved_key)
+        if keystore.keychain_available():
+            self.key_note.setText("Stored in the OS keychain (service “agent-app”), never in the settings file.")
+        else:
+            self.key_note.setText("No OS keychain is available here: a key typed here cannot be saved. "
+                                  "Set AGENT_APP_API_KEY in the environment instead.")
+            self.key.setEnabled(False)
+        self.test_button = QPushButton("Test connection")
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setObjectName("testResult")
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_button.clicked.connect(self.test_connection)
+
+        endpoint = QGroupBox("Model endpoint")
+        form = QFormLayout(endpoint)
+        form.addRow("Provider", self.provider)
+        form.addRow("", self.provider_hint)
+        form.addRow("Base URL", self.base_url)
+        form.addRow("Model name", self.model)
+        form.addRow("Model family", self.family)
+        form.addRow("API key", self.key)
+        form.addRow("", self.key_note)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+        form.addRow(test_row)
+
+        self.max_steps = QSpinBox()
+        self.max_steps.setRange(1, 1000)
+        self.history_images = QSpinBox()
+        self.history_images.setRange(1, 10)
+        self.wait_seconds = QDoubleSpinBox()
+        self.wait_seconds.setRange(0.5, 600)
+        self.wait_seconds.setSuffix(" s")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(5, 3600)
+        self.timeout.setSuffix(" s")
+        self.language = QComboBox()
+        self.language.addItem("English", "en")
+        self.language.addItem("Chinese", "zh")
+        self.pixels = QComboBox()
+        for label, value in PIXEL_BUDGETS:
+            self.pixels.addItem(label, value)
+        self.runs_dir = QLineEdit()
+        self.runs_dir.setPlaceholderText(str(default_runs_dir()))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_runs_dir)
+        runs_row = QHBoxLayout()
+        runs_row.addWidget(self.runs_dir, 1)
+        runs_row.addWidget(browse)
+
+        limits = QGroupBox("Runs")
+        lform = QFormLayout(limits)
+        lform.addRow("Step budget", self.max_steps)
+        lform.addRow("Screenshots per request", self.history_images)
+        lform.addRow("wait() sleeps", self.wait_seconds)
+        lform.addRow("Model timeout", self.timeout)
+        lform.addRow("Thought language", self.language)
+        lform.addRow("Screenshot size", self.pixels)
+        lform.addRow("Runs folder", runs_row)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addWidget(endpoint)
+        lay.addWidget(limits)
+        lay.addWidget(buttons)
+        self._load(settings)
+        self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.setMinimumWidth(560)
+
+    # ---- data ----
+    def _load(self, s: Settings) -> None:
+        self.provider.setCurrentIndex(max(0, self.provider.findData(s.provider)))
+        self.provider_hint.setText(provider(s.provider).hint)
+        self.base_url.setText(s.base_url)
+        self.model.setText(s.model)
+        self.family.setCurrentIndex(max(0, self.family.findData(s.model_family)))
+        self.max_steps.setValue(s.max_steps)
+        self.history_images.setValue(s.history_images)
+        self.wait_seconds.setValue(s.wait_seconds)
+        self.timeout.setValue(s.timeout)
+        self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
+        self.pixels.setCurrentIndex(max(0, self.pixels.findData(s.max_pixels)))
+        self.runs_dir.setText(s.runs_dir)
+
+    def result_settings(self) -> Settings:
+        return replace(
+            self.settings,
+            provider=self.provider.currentData(),
+            base_url=self.base_url.text().strip(),
+            model=self.model.text().strip(),
+            model_family=self.family.currentData(),
+            max_steps=self.max_steps.value(),
+            history_images=self.history_images.value(),
+            wait_seconds=self.wait_seconds.value(),
+            timeout=self.timeout.value(),
+            language=self.language.currentData(),
+            max_pixels=self.pixels.currentData(),
+            runs_dir=self.runs_dir.text().strip(),
+        )
+
+    def _provider_changed(self) -> None:
+        p = provider(self.provider.currentData())
+        self.provider_hint.setText(p.hint)
+        if p.key != "custom":
+            self.base_url.setText(p.base_url)
+            self.model.setText(p.model)
+            self.family.setCurrentIndex(max(0, self.family.findData(p.family)))
+
+    def _choose_runs_dir(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Runs folder", self.runs_dir.text() or str(default_runs_dir()))
+        if path:
+            self.runs_dir.setText(path)
+
+    # ---- test connection ----
+    def test_connection(self) -> None:
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+        self.test_result.setProperty("state", "busy")
+        base_url, model, key = self.base_url.text(), self.model.text().strip(), self.key.text().strip() or None
+        timeout = min(30.0, self.timeout.value())
+        threading.Thread(
+            target=lambda: self._probe.done.emit(check_connection(base_url, model, key, timeout)), daemon=True
+        ).start()
+
+    def _probe_done(self, report: ConnectionReport) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(("✔ " if report.ok else "✖ ") + report.message)
+        self.test_result.setProperty("state", "ok" if report.ok else "error")
+        self.test_result.style().unpolish(self.test_result)
+        self.test_result.style().polish(self.test_result)
+        if report.ok and not self.model.text().strip() and report.model:
+            self.model.setPlaceholderText(f"empty: uses {report.model}")
+
+    # ---- save ----
+    def accept(self) -> None:
+        key = self.key.text().strip()
+        try:
+            if key and key != self._saved_key:
+                keystore.set_key(key)
+            elif not key and self._saved_key:
+                keystore.delete_key()
+        except Exception as e:  # noqa: BLE001 - shown in the dialog, which stays open
+            self.test_result.setText(f"✖ {e}")
+            return
+        self.result_settings().save()
+        super().accept()
+
+    @classmethod
+    def edit(cls, settings: Settings, parent: QWidget | None = None, first_run: bool = False) -> Settings | None:
+        """Show the dialog; the saved settings, or None when cancelled (nothing changed then)."""
+        dialog = cls(settings, parent, first_run)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            return dialog.result_settings()
+        return None

@@ -1,0 +1,188 @@
+"""The step list's look (thumbnail, action, thought) and the detail pane for the selected step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_app.ui.models import THUMB, KindRole, LineRole, ThoughtRole, describe_actions
+from agent_app.ui.screenshot_view import ScreenshotView
+
+PAD = 8
+SELECTED = QColor("#e0e7ff")
+HOVER = QColor(224, 231, 255, 110)
+ACCENT = QColor("#4f46e5")
+
+
+class StepDelegate(QStyledItemDelegate):
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
+        if index.data(KindRole) == "note":
+            return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 2 * PAD)
+        return QSize(option.rect.width(), THUMB.height() + 2 * PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        pal = option.palette
+        if selected or hovered:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(SELECTED if selected else HOVER)
+            painter.drawRoundedRect(option.rect.adjusted(2, 1, -2, -1), 6, 6)
+            if selected:
+                painter.setBrush(ACCENT)
+                painter.drawRoundedRect(QRect(option.rect.x() + 2, option.rect.y() + 6, 3, option.rect.height() - 12),
+                                        1.5, 1.5)
+        text_color = pal.color(QPalette.ColorRole.Text)
+        muted = QColor(text_color)
+        muted.setAlphaF(0.68)
+        r = option.rect.adjusted(PAD + 2, PAD, -PAD, -PAD)
+        if index.data(KindRole) == "note":
+            painter.setPen(QColor("#2b8a3e"))
+            font = QFont(option.font)
+            font.setItalic(True)
+            painter.setFont(font)
+            painter.drawText(r, Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, "🙋 " + str(index.data()))
+            painter.restore()
+            return
+        thumb: QPixmap | None = index.data(Qt.ItemDataRole.DecorationRole)
+        thumb_rect = QRect(r.x(), r.y(), THUMB.width(), THUMB.height())
+        painter.fillRect(thumb_rect, pal.color(QPalette.ColorRole.Mid))
+        if thumb:
+            x = thumb_rect.x() + (THUMB.width() - thumb.width()) // 2
+            y = thumb_rect.y() + (THUMB.height() - thumb.height()) // 2
+            painter.drawPixmap(x, y, thumb)
+        text_rect = r.adjusted(THUMB.width() + PAD * 1.5, 0, 0, 0)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text_color)
+        fm = painter.fontMetrics()
+        title = fm.elidedText(str(index.data()), Qt.TextElideMode.ElideRight, text_rect.width())
+        painter.drawText(text_rect.x(), text_rect.y() + fm.ascent(), title)
+        painter.setFont(option.font)
+        painter.setPen(muted)
+        top = fm.height() + 4
+        body = QRect(text_rect.x(), text_rect.y() + top, text_rect.width(), text_rect.height() - top)
+        thought = str(index.data(ThoughtRole) or "")
+        painter.drawText(body, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, _clip(thought, option, body))
+        painter.restore()
+
+
+def _clip(text: str, option: QStyleOptionViewItem, rect: QRect) -> str:
+    """As much of `text` as fits in `rect` when wrapped, with an ellipsis."""
+    fm = option.fontMetrics
+    lines = max(1, rect.height() // fm.lineSpacing())
+    budget = lines * max(1, rect.width() // max(1, fm.averageCharWidth()))
+    return text if len(text) <= budget else text[: max(0, budget - 1)].rstrip() + "…"
+
+
+class StepDetail(QWidget):
+    """The selected step: screenshot with marks, thought, actions, timings, tokens, raw reply."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = ScreenshotView()
+        self.title = QLabel()
+        self.title.setObjectName("stepTitle")
+        self.thought = QLabel()
+        self.thought.setWordWrap(True)
+        self.thought.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.actions = QLabel()
+        self.actions.setWordWrap(True)
+        self.actions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.metrics = QLabel()
+        self.metrics.setObjectName("muted")
+        self.metrics.setWordWrap(True)
+        self.raw_toggle = QToolButton()
+        self.raw_toggle.setText("Raw model response")
+        self.raw_toggle.setCheckable(True)
+        self.raw_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.raw_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.raw = QPlainTextEdit()
+        self.raw.setReadOnly(True)
+        self.raw.setVisible(False)
+        self.raw.setMaximumHeight(160)
+        self.raw_toggle.toggled.connect(self._toggle_raw)
+
+        info = QWidget()
+        lay = QVBoxLayout(info)
+        lay.setContentsMargins(4, 8, 4, 4)
+        lay.setSpacing(6)
+        for w in (self.title, self.thought, self.actions, self.metrics, self.raw_toggle, self.raw):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(info)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumHeight(120)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(split)
+        self.show_line(None, None)
+
+    def _toggle_raw(self, on: bool) -> None:
+        self.raw.setVisible(on)
+        self.raw_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    def show_line(self, line: dict[str, Any] | None, pixmap: QPixmap | None) -> None:
+        if not line:
+            self.view.set_step(None, None)
+            self.title.setText("No step selected")
+            for w in (self.thought, self.actions, self.metrics):
+                w.setText("")
+            self.raw.setPlainText("")
+            return
+        if line.get("kind") == "note":
+            self.view.set_step(None, None)
+            self.title.setText("Hand-over" if line.get("intervened") else "Your reply")
+            self.thought.setText(line.get("note") or "(resumed without a note)")
+            self.actions.setText("")
+            self.metrics.setText(f"Sent to the model as: {line.get('text', '')}")
+            self.raw.setPlainText("")
+            return
+        self.view.set_step(pixmap, line)
+        self.title.setText(f"Step {line.get('step')}")
+        self.thought.setText(str(line.get("thought") or "(no thought)"))
+        actions = describe_actions(line)
+        self.actions.setText(f"<b>Action:</b> {_html(actions)}" + (
+            f"<br><span style='color:#c92a2a'>{_html(line['error'])}</span>" if line.get("error") else ""))
+        timings = line.get("timings_ms") or {}
+        parts = [f"{k} {float(v):.0f} ms" for k, v in timings.items()]
+        usage = line.get("usage") or {}
+        if usage:
+            parts.append(f"tokens {usage.get('prompt_tokens', '?')} in / {usage.get('completion_tokens', '?')} out")
+        self.metrics.setText(" · ".join(parts))
+        self.raw.setPlainText(str(line.get("response") or ""))
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def step_line(index: QModelIndex) -> dict[str, Any] | None:
+    return index.data(LineRole) if index.isValid() else None

@@ -1,0 +1,118 @@
+"""The run off the UI thread: a QThread runs the core loop; its events reach the window as one signal.
+
+`ScreenGuard` is the loop's `WindowGuard`: called from the worker thread, it hides the app's windows that
+lie on the monitor being captured (blocking until they are gone) and brings them back afterwards.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMetaObject, QObject, QRect, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QApplication, QWidget
+
+from agent_app.core.config import RunConfig
+from agent_app.core.control import RunControl
+from agent_app.core.errors import ConfigError
+from agent_app.core.loop import RunResult
+
+
+class ScreenGuard(QObject):
+    """Hides our top-level windows that overlap the captured monitor, on the GUI thread, on request."""
+
+    def __init__(self, monitor_rect: QRect | None = None) -> None:
+        super().__init__()
+        self.monitor_rect = monitor_rect
+        self.enabled = True
+        self._hidden: list[QWidget] = []
+        self._any_hidden = False
+
+    # ---- called from the worker thread ----
+    def hide(self) -> bool:
+        if not self.enabled:
+            return False
+        QMetaObject.invokeMethod(self, "_hide", Qt.ConnectionType.BlockingQueuedConnection)
+        return self._any_hidden
+
+    def show(self) -> None:
+        if self.enabled:
+            QMetaObject.invokeMethod(self, "_show", Qt.ConnectionType.QueuedConnection)
+
+    # ---- GUI thread ----
+    @Slot()
+    def _hide(self) -> None:
+        self._any_hidden = False
+        for w in QApplication.topLevelWidgets():
+            if w.isVisible() and not w.isMinimized() and self._in_the_way(w):
+                w.hide()
+                if w not in self._hidden:
+                    self._hidden.append(w)
+                self._any_hidden = True
+        if self._any_hidden:
+            QApplication.sync()  # the X server has unmapped them before the worker grabs the screen
+
+    @Slot()
+    def _show(self) -> None:
+        for w in self._hidden:
+            w.show()
+        self._hidden.clear()
+
+    def _in_the_way(self, w: QWidget) -> bool:
+        return self.monitor_rect is None or w.frameGeometry().intersects(self.monitor_rect)
+
+
+class RunWorker(QObject):
+    """Runs one task. `event` carries every core Event; `ended` the RunResult; `failed` a setup error."""
+
+    event = Signal(object)
+    ended = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, config: RunConfig, control: RunControl, guard: ScreenGuard | None) -> None:
+        super().__init__()
+        self.config, self.control, self.guard = config, control, guard
+
+    @Slot()
+    def run(self) -> None:
+        from agent_app.core.runner import run_task
+
+        try:
+            result: RunResult = run_task(self.config, self.control, [self.event.emit], guard=self.guard)
+        except ConfigError as e:
+            self.failed.emit(str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - the window shows it; the run folder has what was recorded
+            self.failed.emit(f"internal error: {type(e).__name__}: {e}")
+            return
+        self.ended.emit(result)
+
+
+class RunThread(QObject):
+    """Owns the QThread and the worker for one run."""
+
+    def __init__(self, worker: RunWorker) -> None:
+        super().__init__()
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("agent-app-run")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.run)
+        worker.ended.connect(self.thread.quit)
+        worker.failed.connect(self.thread.quit)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def stop_and_wait(self, timeout_ms: int = 3000) -> bool:
+        """Stop the run and wait for the thread, still serving the worker's blocking calls meanwhile."""
+        import time
+
+        if self.worker.guard is not None:
+            self.worker.guard.enabled = False
+        self.worker.control.stop("the app is closing")
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.thread.isRunning() and time.monotonic() < deadline:
+            QApplication.processEvents()
+            self.thread.wait(20)
+        return not self.thread.isRunning()

@@ -1,0 +1,1 @@
+"""Icons and desktop-integration files, installed as package data of agent_app.assets."""
