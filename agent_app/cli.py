@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     r = sub.add_parser("run", help="run one task headless on this display")
-    r.add_argument("task", help="what the agent should do, in plain words")
+    r.add_argument("task", nargs="?", help="what the agent should do, in plain words (optional with --preset)")
+    r.add_argument("--preset", metavar="NAME", help="run a saved task (its task, budget and model overrides)")
     r.add_argument(
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
     )
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--wait-seconds", type=_positive_float, help="how long wait() sleeps (default 5)")
     r.add_argument("--retries", type=int, help="retries after endpoint errors (default 3)")
     r.add_argument("--no-stream", action="store_true", help="ask for whole replies instead of streamed ones")
+    r.add_argument("--confirm", choices=("never", "risky", "always"),
+                   help="with --interactive: ask on the terminal before risky actions, or before every action")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
     ps = sub.add_parser("parse", help="parse one model reply from stdin into action JSON")
@@ -95,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("run", help="run id, unique id prefix, or folder")
     rs.add_argument("--runs-dir")
     rs.add_argument("--json", action="store_true")
+    rx = runs_sub.add_parser("export", help="export runs as fine-tuning data (ms-swift JSONL + images)")
+    rx.add_argument("run", nargs="*", metavar="RUN", help="run ids, unique id prefixes or folders (default: every run)")
+    rx.add_argument("--format", choices=("ms-swift",), default="ms-swift", help="data format (default ms-swift)")
+    rx.add_argument("--out", help="output folder (default ./agent-app-export-DATE-TIME)")
+    rx.add_argument(
+        "--status", default="finished",
+        choices=("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete"),
+        help="only runs that ended so (default finished)",
+    )
+    rx.add_argument("--task-contains", metavar="TEXT", help="only runs whose task contains TEXT (any case)")
+    rx.add_argument("--runs-dir")
 
     k = sub.add_parser("key", help="store or remove the API key in the OS keychain")
     k_sub = k.add_subparsers(dest="key_command", metavar="ACTION", required=True)
@@ -138,29 +152,28 @@ def main(argv: list[str] | None = None) -> int:
 
 # ---- run ----
 def run_config(args: argparse.Namespace) -> RunConfig:
+    """Settings, then a preset, then the environment, then the command line: the later one wins."""
     from agent_app.core.keystore import resolve_api_key
+    from agent_app.core.presets import find_preset
 
-    settings = Settings.load()
-    env = os.environ
-    return RunConfig.from_settings(
-        args.task,
-        settings,
-        base_url=args.base_url or env.get("AGENT_APP_BASE_URL") or None,
-        model=args.model or env.get("AGENT_APP_MODEL") or None,
-        api_key=resolve_api_key(),
-        model_family=args.model_family,
-        language=args.language,
-        max_steps=args.max_steps,
-        history_images=args.history_images,
-        timeout=args.timeout,
-        retries=args.retries,
-        max_pixels=args.max_pixels,
-        monitor=args.monitor,
-        wait_seconds=args.wait_seconds,
-        stream=False if args.no_stream else None,
-        runs_dir=args.runs_dir,
-        call_user_pauses=args.interactive or None,
-    )
+    preset = find_preset(args.preset) if args.preset else None
+    task = args.task or (preset.task if preset else "")
+    if not task:
+        raise ConfigError('say what to do: agent-app run "TASK" (or --preset NAME)')
+    if args.confirm not in (None, "never") and not args.interactive:
+        raise ConfigError("--confirm needs --interactive (the answers are read on the terminal)")
+    layers: dict[str, object] = dict(preset.overrides()) if preset else {}
+    env = {"base_url": os.environ.get("AGENT_APP_BASE_URL"), "model": os.environ.get("AGENT_APP_MODEL")}
+    cli = {
+        "base_url": args.base_url, "model": args.model, "model_family": args.model_family,
+        "language": args.language, "max_steps": args.max_steps, "history_images": args.history_images,
+        "timeout": args.timeout, "retries": args.retries, "max_pixels": args.max_pixels, "monitor": args.monitor,
+        "wait_seconds": args.wait_seconds, "stream": False if args.no_stream else None, "runs_dir": args.runs_dir,
+        "call_user_pauses": args.interactive or None, "confirm": args.confirm,
+    }
+    for layer in (env, cli):
+        layers.update({k: v for k, v in layer.items() if v is not None and v != ""})
+    return RunConfig.from_settings(task, Settings.load(), api_key=resolve_api_key(), **layers)
 
 
 class _Progress:
@@ -185,6 +198,8 @@ class _Progress:
             self._say(d["message"])
         elif event.kind == "status" and d.get("status") == "paused" and d.get("by") == "call_user":
             self._ask(d.get("thought") or "")
+        elif event.kind == "status" and d.get("status") == "paused" and d.get("by") == "confirm":
+            self._confirm(d)
 
     def _say(self, text: str) -> None:
         if not self.quiet:
@@ -198,12 +213,36 @@ class _Progress:
             file=sys.stderr, flush=True,
         )
 
+        def answer(line: str | None) -> None:
+            if line is None:
+                self.control.resume(decline=True)
+            else:
+                self.control.resume(note=line)
+
+        self._read_line(answer)
+
+    def _confirm(self, d: dict[str, Any]) -> None:
+        acts = "; ".join(a.describe() for a in d.get("actions") or [])
+        print(f"\nThe agent wants to: {acts}\n({d.get('reason')})\n"
+              "Allow? y = yes; anything else = no (text is passed to the model as the reason): ",
+              file=sys.stderr, end="", flush=True)
+
+        def answer(line: str | None) -> None:
+            text = (line or "").strip()
+            if text.lower() in ("y", "yes"):
+                self.control.resume()
+            else:
+                self.control.resume(note="" if text.lower() in ("", "n", "no") else text, decline=True)
+
+        self._read_line(answer)
+
+    @staticmethod
+    def _read_line(answer: Any) -> None:
+        """Read one line off the main thread, so Ctrl+C still stops the run while we wait."""
+
         def read() -> None:
             line = sys.stdin.readline()
-            if line:
-                self.control.resume(note=line.rstrip("\n"))
-            else:
-                self.control.resume(decline=True)
+            answer(line.rstrip("\n") if line else None)
 
         threading.Thread(target=read, name="agent-app-stdin", daemon=True).start()
 
@@ -299,6 +338,16 @@ def cmd_runs(args: argparse.Namespace) -> int:
         for i in infos:
             when = dt.datetime.fromtimestamp(i.started).strftime("%Y-%m-%d %H:%M")
             print(f"{i.run_id}  {when}  {i.status:<10} {i.steps:>3} steps  {i.task[:60]}")
+        return 0
+    if args.runs_command == "export":
+        from agent_app.core.export import export_runs
+
+        summary = export_runs(
+            args.run, runs_dir, Path(args.out) if args.out else None,
+            fmt=args.format, status=args.status, task_contains=args.task_contains,
+        )
+        print(summary.jsonl)
+        print(f"agent-app: {summary.describe()}", file=sys.stderr)
         return 0
     run_dir = runs.find_run(runs_dir, args.run)
     if run_dir is None:

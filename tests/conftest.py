@@ -126,6 +126,10 @@ def qapp(desktops):
     app = create_app(["agent-app-tests"])
     app.setQuitOnLastWindowClosed(False)
     yield app
+    # Leave the X server cleanly before the session stops it, or Qt reports a broken connection.
+    app.closeAllWindows()
+    app.processEvents()
+    app.shutdown()
 
 
 @pytest.fixture

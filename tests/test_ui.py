@@ -189,14 +189,14 @@ def test_pause_resume_and_stop_from_the_window(qtbot, window, server):
     window.task.setPlainText("click around slowly")
     window.start_run()
     qtbot.waitUntil(lambda: window.steps.rowCount() >= 1, timeout=20000)
-    qtbot.mouseClick(window.strip.pause, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.state == "paused" and window.control.paused_by == "user", timeout=10000)
     qtbot.wait(300)
     asked = len(server.chat_requests())
     qtbot.wait(1200)
     assert len(server.chat_requests()) == asked  # paused: the model is not asked again
-    assert window.strip.pause.text() == "Resume"
-    qtbot.mouseClick(window.strip.pause, Qt.MouseButton.LeftButton)
+    assert window.strip.primary.text() == "Resume"
+    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(server.chat_requests()) > asked, timeout=10000)
     started = time.monotonic()
     qtbot.mouseClick(window.strip.stop, Qt.MouseButton.LeftButton)

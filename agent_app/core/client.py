@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent_app.core.errors import EndpointError, Stopped
+from agent_app.core.errors import EndpointError, Stopped, TakenOver
 
 RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 MAX_RETRY_AFTER_S = 30.0
@@ -147,11 +147,11 @@ class ModelClient:
         t_start = time.perf_counter()
         while True:
             attempt += 1
-            params = self._params(temperature)
+            params = self._params(temperature, prefill=bool(messages) and messages[-1].get("role") == "assistant")
             try:
                 text, usage = self._attempt(messages, params, check, on_text)
                 return ModelReply(text, usage, (time.perf_counter() - t_start) * 1000, attempt, notes)
-            except Stopped:
+            except (Stopped, TakenOver):
                 raise
             except Exception as exc:  # noqa: BLE001 - classified below: adapt, retry or report
                 adapted = self._adapt(exc, notes)
@@ -174,7 +174,7 @@ class ModelClient:
         return result
 
     # ---- internals ----
-    def _params(self, temperature: float | None) -> dict[str, Any]:
+    def _params(self, temperature: float | None, prefill: bool = False) -> dict[str, Any]:
         s = self.sampling
         params: dict[str, Any] = {
             "temperature": s.temperature if temperature is None else temperature,
@@ -187,6 +187,8 @@ class ModelClient:
         if self.stream:
             params["stream"] = True
             params["stream_options"] = {"include_usage": True}
+        if prefill:  # vLLM continues a final assistant message (Aguvis's enforced planning) only when told
+            params.update(continue_final_message=True, add_generation_prompt=False)
         for name in self._dropped:
             params.pop(name, None)
         return params
@@ -201,7 +203,7 @@ class ModelClient:
         if m or ("image" in lowered and "limit" in lowered and re.search(r"\d+", lowered)):
             limit = int((m or re.search(r"(\d+)", lowered)).group(1))
             raise ImageLimitError(limit, f"the server accepts at most {limit} image(s) per request")
-        for name in ("frequency_penalty", "stream_options", "top_p"):
+        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt"):
             if name in lowered and name not in self._dropped:
                 self._dropped.add(name)
                 note = f"the endpoint does not accept {name}; sending requests without it"

@@ -15,6 +15,8 @@ from typing import Any
 from agent_app.core.families import DEFAULT_FAMILY
 
 APP_NAME = "agent-app"
+# Global hotkeys (pynput syntax). Presets add their own.
+DEFAULT_HOTKEYS = {"pause": "<ctrl>+<alt>+p", "stop": "<ctrl>+<alt>+x", "show": "<ctrl>+<alt>+a"}
 
 
 def config_dir() -> Path:
@@ -57,6 +59,9 @@ class Settings:
     monitor: int = 1
     stream: bool = True
     runs_dir: str = ""
+    confirm: str = "never"
+    takeover_threshold_px: int = 12
+    hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HOTKEYS))
 
     @classmethod
     def path(cls) -> Path:
@@ -110,6 +115,7 @@ class RunConfig:
     stuck_repeats: int = 5
     settle_max_s: float = 1.0
     call_user_pauses: bool = False  # headless: call_user ends the run; the app and --interactive hand over
+    confirm: str = "never"  # "never" | "risky" | "always": ask the person before acting
     runs_dir: str = ""
 
     @classmethod

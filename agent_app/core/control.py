@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from agent_app.core.errors import Stopped
+from agent_app.core.errors import Stopped, TakenOver
 
 POLL_S = 0.02  # how often blocking waits look at the stop flag: stop lands within ~20 ms
 
@@ -64,7 +64,16 @@ class RunControl:
         return self._paused_by
 
     def check(self) -> None:
-        """Raise Stopped if a stop was requested."""
+        """Raise Stopped if a stop was requested, TakenOver if the person has just taken the controls.
+
+        Other pauses (the Pause button, a hand-over) let the current step finish and hold at the next one.
+        """
+        if self._stop_reason is not None:
+            raise Stopped(self._stop_reason)
+        if self._paused_by == "takeover":
+            raise TakenOver("the person took over")
+
+    def _check_stop(self) -> None:
         if self._stop_reason is not None:
             raise Stopped(self._stop_reason)
 
@@ -73,12 +82,12 @@ class RunControl:
         """Block while paused; return how the pause ended (None if there was no pause). Raises Stopped."""
         with self._cond:
             if self._paused_by is None and self._resumption is None:
-                self.check()
+                self._check_stop()
                 return None
             while self._paused_by is not None:
-                self.check()
+                self._check_stop()
                 self._cond.wait(POLL_S * 5)
-            self.check()
+            self._check_stop()
             resumption, self._resumption = self._resumption, None
             return resumption or Resumption()
 

@@ -21,5 +21,9 @@ class ExecutionError(AgentAppError):
     """An action could not be carried out on this desktop."""
 
 
+class TakenOver(AgentAppError):
+    """The person took the controls: whatever the agent was about to do is dropped until they hand back."""
+
+
 class Stopped(AgentAppError):
     """The run was stopped by the user (stop button, SIGINT, emergency stop, fail-safe corner)."""

@@ -21,12 +21,14 @@ from agent_app.core.actions import Action
 from agent_app.core.clipboard import Clipboard
 from agent_app.core.errors import ConfigError, ExecutionError, Stopped
 from agent_app.core.geometry import Monitor
+from agent_app.core.global_input import AgentActivity
 
 # Printable ASCII that key presses reproduce exactly on every platform ('<' and '>' get mangled on X11).
 _KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\t"}
 # One "scroll" = this many wheel notches; pyautogui's units differ per platform (Windows: 1/120 notch).
 SCROLL_NOTCHES = 5
 _NOTCH_UNITS = {"win32": 120, "darwin": 2}
+TYPE_SLICE = 8
 DRAG_STEPS = 12
 DRAG_DURATION_S = 0.25
 PASTE_SETTLE_S = 0.15  # give the target app time to fetch the clipboard before it is restored
@@ -71,7 +73,7 @@ def split_for_typing(text: str) -> list[tuple[bool, str]]:
 
 
 class PyAutoGUIExecutor:
-    """Executes actions on the real desktop. `on_input` hears about each synthetic input (for takeover detection)."""
+    """Executes actions on the real desktop, announcing each one to `activity` (for takeover detection)."""
 
     def __init__(
         self,
@@ -80,14 +82,14 @@ class PyAutoGUIExecutor:
         platform: str | None = None,
         scroll_notches: int = SCROLL_NOTCHES,
         clipboard: Clipboard | None = None,
-        on_input: Callable[[str, tuple[int, int] | None], None] | None = None,
+        activity: AgentActivity | None = None,
     ) -> None:
         self.pg = _load_pyautogui()
         self.monitor = monitor
         self.platform = platform or sys.platform
         self.scroll_units = scroll_notches * _NOTCH_UNITS.get(self.platform, 1)
         self.clipboard = clipboard or Clipboard()
-        self.on_input = on_input
+        self.activity = activity
         self._held_keys: list[str] = []
         self._held_buttons: list[str] = []
         self._last_target: tuple[int, int] | None = tuple(self.pg.position())
@@ -122,14 +124,13 @@ class PyAutoGUIExecutor:
         finally:
             self.pg.FAILSAFE = True
 
-    def _notify(self, kind: str, point: tuple[int, int] | None = None) -> None:
-        if self.on_input:
-            self.on_input(kind, point)
-
     # ---- actions ----
     def execute(self, action: Action, check: Callable[[], None] = lambda: None) -> None:
         check()
         self._failsafe_check()
+        keys = action.keys if action.type == "hotkey" else (action.text or "") if action.type == "type" else ()
+        if self.activity:
+            self.activity.begin(keys)
         try:
             getattr(self, "_do_" + action.type)(action, check)
         except (Stopped, ExecutionError):
@@ -141,34 +142,32 @@ class PyAutoGUIExecutor:
         except Exception as e:  # noqa: BLE001 - any platform failure becomes one line
             self.release_all()
             raise ExecutionError(f"{action.describe()} failed: {e}") from None
+        finally:
+            if self.activity:
+                self.activity.end(self._last_target)
 
     def _point(self, action: Action) -> tuple[int, int]:
         return self._safe_point(int(action.x), int(action.y))
 
     def _do_click(self, action: Action, check: Callable[[], None]) -> None:
         x, y = self._point(action)
-        self._notify("click", (x, y))
         self.pg.click(x, y)
 
     def _do_double_click(self, action: Action, check: Callable[[], None]) -> None:
         x, y = self._point(action)
-        self._notify("click", (x, y))
         self.pg.doubleClick(x, y)
 
     def _do_right_click(self, action: Action, check: Callable[[], None]) -> None:
         x, y = self._point(action)
-        self._notify("click", (x, y))
         self.pg.rightClick(x, y)
 
     def _do_move(self, action: Action, check: Callable[[], None]) -> None:
         x, y = self._point(action)
-        self._notify("move", (x, y))
         self.pg.moveTo(x, y)
 
     def _do_drag(self, action: Action, check: Callable[[], None]) -> None:
         x1, y1 = self._point(action)
         x2, y2 = self._safe_point(int(action.x2), int(action.y2))
-        self._notify("move", (x1, y1))
         self.pg.moveTo(x1, y1)
         self._held_buttons.append("left")
         self.pg.mouseDown(x1, y1, button="left")
@@ -176,7 +175,6 @@ class PyAutoGUIExecutor:
             check()
             xi, yi = round(x1 + (x2 - x1) * i / DRAG_STEPS), round(y1 + (y2 - y1) * i / DRAG_STEPS)
             self._last_target = (xi, yi)
-            self._notify("move", (xi, yi))
             self.pg.moveTo(xi, yi)
             time.sleep(DRAG_DURATION_S / DRAG_STEPS)
         self._last_target = (x2, y2)
@@ -188,7 +186,6 @@ class PyAutoGUIExecutor:
 
     def press_keys(self, keys: tuple[str, ...]) -> None:
         """Press keys together (modifiers first, as given) and release them in reverse order."""
-        self._notify("key", None)
         for key in keys:
             self._held_keys.append(key)
             self.pg.keyDown(key)
@@ -203,9 +200,10 @@ class PyAutoGUIExecutor:
             text = text[:-1]
         for keyable, chunk in split_for_typing(text):
             check()
-            self._notify("key", None)
             if keyable:
-                self.pg.write(chunk, interval=0)
+                for i in range(0, len(chunk), TYPE_SLICE):  # slices: a stop lands mid-text, not after it
+                    check()
+                    self.pg.write(chunk[i : i + TYPE_SLICE], interval=0)
             else:
                 self._paste(chunk)
         if submit:
@@ -222,9 +220,7 @@ class PyAutoGUIExecutor:
     def _do_scroll(self, action: Action, check: Callable[[], None]) -> None:
         if action.x is not None and action.y is not None:
             x, y = self._point(action)
-            self._notify("move", (x, y))
             self.pg.moveTo(x, y)
-        self._notify("scroll", None)
         amount = self.scroll_units if action.direction in ("up", "right") else -self.scroll_units
         if action.direction in ("up", "down"):
             self.pg.scroll(amount)

@@ -50,6 +50,9 @@ def smart_resize(
         beta = math.sqrt(min_pixels / (height * width))
         h_bar = math.ceil(height * beta / factor) * factor
         w_bar = math.ceil(width * beta / factor) * factor
+    # Rounding can push a ~200:1 image just past the limit; keep the result itself within it (idempotent).
+    h_bar = min(h_bar, w_bar * MAX_ASPECT // factor * factor)
+    w_bar = min(w_bar, h_bar * MAX_ASPECT // factor * factor)
     return h_bar, w_bar
 
 

@@ -18,13 +18,14 @@ from agent_app.core.actions import TERMINAL_TYPES, Action
 from agent_app.core.client import ImageLimitError, ModelClient, ModelReply, Sampling
 from agent_app.core.config import RunConfig, default_runs_dir
 from agent_app.core.control import Resumption, RunControl
-from agent_app.core.errors import AgentAppError, FormatError, Stopped
+from agent_app.core.errors import AgentAppError, FormatError, Stopped, TakenOver
 from agent_app.core.families import Family, get_family
 from agent_app.core.geometry import CoordinateSpace, Monitor
 from agent_app.core.messages import Turn, build_messages
 from agent_app.core.parser import ParsedReply
 from agent_app.core.prompts import user_note_text
 from agent_app.core.recorder import Recorder, StepRecord
+from agent_app.core.risk import needs_confirmation
 from agent_app.core.screen import Screenshot
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,10 @@ class Agent:
                     result.status = "max_steps"
                     result.error = f"the step budget of {cfg.max_steps} is used up"
                     break
-                terminal = self._step()
+                try:
+                    terminal = self._step()
+                except TakenOver:
+                    continue  # the person has the controls; the checkpoint waits until they hand back
                 if terminal is None:
                     self._check_stuck()
                     continue
@@ -196,6 +200,8 @@ class Agent:
         timings["parse"] += (time.perf_counter() - t0) * 1000
         self.emit("parsed", step_no=step_no, thought=parsed.thought, actions=actions)
 
+        self.control.check()  # the person took over while the model thought: this reply is stale, drop it
+        previous_thought = self.last_thought
         self.steps, self.last_actions, self.last_thought = step_no, actions, parsed.thought
         record = StepRecord(
             step_no, self.recorder.screenshot_name(step_no), (shot.width, shot.height), shot.monitor,
@@ -204,6 +210,10 @@ class Agent:
         self._remember(Turn("step", reply.text, shot.data_url))
         terminal, wait = None, False
         try:
+            reason = needs_confirmation(self.config.confirm, actions, parsed.thought, previous_thought)
+            if reason and not self._confirmed(actions, reason):
+                record.error = "skipped: the person did not allow this action"
+                actions = []
             t0 = time.perf_counter()
             if any(a.type not in (*TERMINAL_TYPES, "wait") for a in actions):
                 self.guard.hide()  # never click or type into our own windows
@@ -284,9 +294,26 @@ class Agent:
             self.history[i] = replace(self.history[i], image_url=None)
 
     # ---- pauses, hand-overs, guards ----
+    def _confirmed(self, actions: list[Action], reason: str) -> bool:
+        """Ask the person before acting (step-through or a risky action). False: skip it, and tell the model."""
+        self.control.pause("confirm")
+        self._status("paused", by="confirm", reason=reason, actions=actions, thought=self.last_thought)
+        resumption = self.control.wait_while_paused() or Resumption()
+        self._status("running")
+        if resumption.decline:
+            text = "The user did not allow that action. " + (resumption.note.strip() or "Try another way.")
+            self.history.append(Turn("note", text))
+            self.recorder.append({"kind": "note", "time": time.time(), "after_step": self.steps,
+                                  "note": resumption.note, "intervened": False, "declined": True, "text": text})
+            return False
+        return True
+
     def _checkpoint(self) -> None:
-        if self.control.paused_by is not None:
-            self._status("paused", by=self.control.paused_by)
+        by = self.control.paused_by
+        if by == "takeover":
+            self.recorder.append({"kind": "takeover", "time": time.time(), "after_step": self.steps})
+        if by is not None:
+            self._status("paused", by=by)
         resumption = self.control.wait_while_paused()
         if resumption is not None:
             if resumption.note.strip() or resumption.intervened:

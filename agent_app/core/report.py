@@ -133,9 +133,12 @@ def _step_html(line: dict[str, Any]) -> str:
 def _event_html(line: dict[str, Any]) -> str:
     kind = line.get("kind", "")
     if kind == "note":
-        who = "The person took over, then handed back" if line.get("intervened") else "The person replied"
+        who = ("The person declined the action" if line.get("declined")
+               else "The person took over, then handed back" if line.get("intervened") else "The person replied")
         text = line.get("note") or "(no note)"
         return f'<div class="event note"><strong>{who}:</strong> {_e(text)}</div>'
+    if kind == "takeover":
+        return '<div class="event note"><strong>The person took the controls</strong> (the agent paused)</div>'
     if kind == "format_error":
         return (
             f'<div class="event format_error"><strong>Unusable reply</strong> ({_e(line.get("error"))})'

@@ -13,6 +13,7 @@ from agent_app.core.control import RunControl
 from agent_app.core.errors import ConfigError, EndpointError
 from agent_app.core.executor import PyAutoGUIExecutor
 from agent_app.core.families import FAMILIES
+from agent_app.core.global_input import AgentActivity
 from agent_app.core.loop import Agent, Event, RunResult, WindowGuard
 from agent_app.core.screen import MSSCapture
 
@@ -61,6 +62,7 @@ def run_task(
     control: RunControl | None = None,
     observers: list[Callable[[Event], None]] | None = None,
     guard: WindowGuard | None = None,
+    activity: AgentActivity | None = None,
 ) -> RunResult:
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
@@ -74,7 +76,7 @@ def run_task(
                 raise ConfigError(str(e)) from None
         screen = MSSCapture(config.monitor)
         try:
-            executor = PyAutoGUIExecutor(screen.monitor)
+            executor = PyAutoGUIExecutor(screen.monitor, activity=activity)
             agent = Agent(
                 config, screen=screen, executor=executor, client=client, control=control, observers=observers,
                 guard=guard,

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,13 +29,17 @@ from agent_app import __version__
 from agent_app.core import runs
 from agent_app.core.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.control import RunControl
+from agent_app.core.errors import ConfigError
 from agent_app.core.families import FAMILIES
 from agent_app.core.keystore import resolve_api_key
 from agent_app.core.loop import Event, RunResult
+from agent_app.core.presets import Preset, find_preset, load_presets, merge, save_presets
 from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
 from agent_app.ui.history import HistoryDialog
+from agent_app.ui.hotkeys import HotkeyBridge
 from agent_app.ui.models import LineRole, StepListModel
+from agent_app.ui.presets_dialog import PresetsDialog
 from agent_app.ui.resources import icon
 from agent_app.ui.settings_dialog import SettingsDialog
 from agent_app.ui.step_view import StepDelegate, StepDetail
@@ -53,9 +59,10 @@ WHAT_NEXT = {
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, settings: Settings, tray: Tray | None = None) -> None:
+    def __init__(self, settings: Settings, tray: Tray | None = None, hotkeys: HotkeyBridge | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self.hotkeys = hotkeys
         self.setWindowTitle("agent-app")
         self.setWindowIcon(icon())
         self.run_thread: RunThread | None = None
@@ -87,9 +94,20 @@ class MainWindow(QMainWindow):
         self.run_button.clicked.connect(self.start_run)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop_run)
+        self.saved_button = QToolButton()
+        self.saved_button.setText("Saved tasks")
+        self.saved_button.setToolTip("Run or manage saved tasks (each can have a global hotkey)")
+        self.saved_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.saved_menu = QMenu(self.saved_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
+        self.saved_button.setMenu(self.saved_menu)
         buttons = QVBoxLayout()
         buttons.setSpacing(6)
-        buttons.addWidget(self.run_button)
+        run_row = QHBoxLayout()
+        run_row.setSpacing(6)
+        run_row.addWidget(self.run_button, 1)
+        run_row.addWidget(self.saved_button)
+        buttons.addLayout(run_row)
         controls = QHBoxLayout()
         controls.setSpacing(6)
         controls.addWidget(self.pause_button)
@@ -164,9 +182,11 @@ class MainWindow(QMainWindow):
 
         # ---- strip, tray, menus ----
         self.strip = ControlStrip()
-        self.strip.pause_clicked.connect(self.toggle_pause)
+        self.strip.primary_clicked.connect(self.toggle_pause)
+        self.strip.secondary_clicked.connect(self._strip_secondary)
         self.strip.stop_clicked.connect(self.stop_run)
         self.strip.show_clicked.connect(self.bring_forward)
+        self.strip.note_submitted.connect(self.resume_with_note)
         self.tray = tray or Tray(self)
         self.tray.show_requested.connect(self.bring_forward)
         self.tray.pause_requested.connect(self.toggle_pause)
@@ -175,6 +195,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._set_state("idle")
         self._initial_geometry()
+        if self.hotkeys is not None:
+            self.hotkeys.current_control = lambda: self.control if self.running else None
+            self.hotkeys.triggered.connect(self._on_hotkey)
+            self.hotkeys.taken_over.connect(self._on_taken_over)
+            self.apply_hotkeys()
 
     def _initial_geometry(self) -> None:
         """A comfortable size for the screen it opens on, centred."""
@@ -200,6 +225,8 @@ class MainWindow(QMainWindow):
         for a in (self.act_run, self.act_pause, self.act_stop):
             file_menu.addAction(a)
         file_menu.addSeparator()
+        file_menu.addAction(action("Saved tasks…", self.open_presets, "Ctrl+T"))
+        file_menu.addAction(action("Save this task…", self.save_current_task, "Ctrl+S"))
         file_menu.addAction(action("Run history…", self.open_history, "Ctrl+H"))
         file_menu.addAction(action("Open run folder…", self.open_run_folder, "Ctrl+O"))
         file_menu.addAction(action("Show runs folder", self.reveal_runs_dir))
@@ -219,21 +246,23 @@ class MainWindow(QMainWindow):
         self.state = state
         labels = {"idle": "Ready", "starting": "Starting…", "running": "Running", "paused": "Paused",
                   "call_user": "Needs you", "stopping": "Stopping…", "finished": "Finished",
-                  "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up", "replay": "Replay"}
+                  "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up", "replay": "Replay",
+                  "takeover": "You have control", "confirm": "Allow this?"}
         self.state_label.setText(labels.get(state, state))
         self.state_label.setProperty("state", state)
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
-        active = state in ("starting", "running", "paused", "call_user", "stopping")
-        paused = state in ("paused", "call_user")
+        active = state in ("starting", "running", "paused", "call_user", "stopping", "takeover", "confirm")
+        paused = state in ("paused", "call_user", "takeover", "confirm")
         self.run_button.setEnabled(not active)
         self.act_run.setEnabled(not active)
         self.task.setReadOnly(active)
         self.pause_button.setEnabled(active and state != "stopping")
         self.pause_button.setText("Resume" if paused else "Pause")
         self.stop_button.setEnabled(active and state != "stopping")
-        self.strip.set_state(state, labels.get(state, state) + (f" — {detail}" if detail else ""), paused)
-        tray_state = {"call_user": "call_user", "error": "error"}.get(state, "running" if active else "idle")
+        self.strip.set_mode(state, labels.get(state, state) + (f" — {detail}" if detail else ""))
+        tray_state = {"call_user": "call_user", "takeover": "call_user", "confirm": "call_user",
+                      "error": "error"}.get(state, "running" if active else "idle")
         if state == "paused":
             tray_state = "paused"
         self.tray.set_state(tray_state, running=active, paused=paused)
@@ -252,9 +281,11 @@ class MainWindow(QMainWindow):
         self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
 
     # ---------------------------------------------------------------- run
-    def start_run(self, task: str | None = None) -> None:
+    def start_run(self, task: str | None = None, preset: Preset | None = None) -> None:
         if self.running:
             return
+        if preset is not None:
+            task = preset.task
         if isinstance(task, str) and task:
             self.task.setPlainText(task)
         text = self.task.toPlainText().strip()
@@ -264,11 +295,14 @@ class MainWindow(QMainWindow):
             return
         if not self.settings.configured and not self.open_settings(first_run=True):
             return
-        config = RunConfig.from_settings(text, self.settings, api_key=resolve_api_key(), call_user_pauses=True)
+        overrides = preset.overrides() if preset else {}
+        config = RunConfig.from_settings(text, self.settings, api_key=resolve_api_key(), call_user_pauses=True,
+                                         confirm=self.settings.confirm, **overrides)
         self.control = RunControl()
         monitor = self._monitor_rect(config.monitor)
         guard = ScreenGuard(monitor) if self.collapse_during_runs else None
-        worker = RunWorker(config, self.control, guard)
+        activity = self.hotkeys.input.activity if self.hotkeys and self.hotkeys.available else None
+        worker = RunWorker(config, self.control, guard, activity)
         worker.event.connect(self._on_event)
         worker.ended.connect(self._on_ended)
         worker.failed.connect(self._on_failed)
@@ -288,6 +322,8 @@ class MainWindow(QMainWindow):
         if self.collapse_during_runs:
             self.hide()  # out of the model's way; the control strip stays in reach
             self.strip.show()
+        if self.hotkeys is not None and self.hotkeys.available:
+            self.hotkeys.watch(self.control, self.settings.takeover_threshold_px)
         self.run_thread.start()
 
     def _monitor_rect(self, index: int) -> QRect:
@@ -300,6 +336,8 @@ class MainWindow(QMainWindow):
             return
         if self.control.paused_by == "call_user":
             self.resume_with_note(self.banner.reply.text())
+        elif self.control.paused_by in ("takeover", "confirm"):
+            self.resume_with_note("")
         elif self.control.paused_by:
             self.control.resume()
         else:
@@ -315,9 +353,19 @@ class MainWindow(QMainWindow):
         if self.control and self.control.paused_by:
             self.banner.hide()
             self.control.resume(note=note.strip())
+            self._set_state("running")
             if self.collapse_during_runs:
                 self.hide()
                 self.strip.show()
+
+    def _strip_secondary(self) -> None:
+        """Takeover: 'Resume with note…'; confirmation: 'Skip'."""
+        if not self.control:
+            return
+        if self.control.paused_by == "takeover":
+            self.strip.ask_note()
+        elif self.control.paused_by == "confirm":
+            self.control.resume(decline=True)
 
     def end_hand_over(self) -> None:
         """The person will not help: end the run as call_user."""
@@ -365,6 +413,19 @@ class MainWindow(QMainWindow):
             self.bring_forward()
             self.banner.show_message("call_user", "The model needs your help", thought)
             self.tray.notify("agent-app needs you", thought)
+        elif status == "paused" and d.get("by") == "takeover":
+            self._set_state("takeover")
+            self.strip.set_detail("The agent waits. Resume when you are done.")
+            self.strip.show()
+            if self.isVisible():
+                self.banner.show_message("takeover", "You have control",
+                                         "The agent waits. Add a note for the model if you like, then Resume.")
+        elif status == "paused" and d.get("by") == "confirm":
+            self._set_state("confirm")
+            acts = "; ".join(a.describe() for a in d.get("actions") or [])
+            self.strip.set_detail(f"{acts} — {d.get('reason', '')}")
+            self.strip.show()
+            self.tray.notify("agent-app asks before acting", f"{acts}\n{d.get('reason', '')}")
         elif status == "paused":
             self._set_state("paused")
 
@@ -387,6 +448,8 @@ class MainWindow(QMainWindow):
 
     def _on_ended(self, result: RunResult) -> None:
         self.last_result = result
+        if self.hotkeys is not None:
+            self.hotkeys.unwatch()
         self.tick.stop()
         self._update_status_line()
         self.strip.hide()
@@ -405,12 +468,87 @@ class MainWindow(QMainWindow):
             self.tray.notify(f"agent-app — {title}", text or title, critical=result.status == "error")
 
     def _on_failed(self, message: str) -> None:
+        if self.hotkeys is not None:
+            self.hotkeys.unwatch()
         self.tick.stop()
         self.strip.hide()
         self._set_state("error")
         self.bring_forward()
         self.banner.show_message("error", "The run could not start", message, settings=True)
         self.tray.notify("agent-app — the run could not start", message, critical=True)
+
+    # ---------------------------------------------------------------- hotkeys, takeover, saved tasks
+    def hotkey_bindings(self) -> dict[str, str]:
+        bindings = dict(self.settings.hotkeys)
+        try:
+            bindings.update({f"preset:{p.name}": p.hotkey for p in load_presets() if p.hotkey})
+        except ConfigError as e:
+            self.statusBar().showMessage(str(e), 10000)
+        return bindings
+
+    def apply_hotkeys(self) -> list[str]:
+        if self.hotkeys is None:
+            return []
+        problems = self.hotkeys.bind(self.hotkey_bindings())
+        if problems:
+            self.banner.show_message("error", "Some global hotkeys will not work", "\n".join(problems),
+                                     settings=True)
+        return problems
+
+    def _on_hotkey(self, name: str) -> None:
+        if name == "pause":
+            self.toggle_pause()
+        elif name == "stop":
+            self.stop_run()
+        elif name == "show":
+            self.bring_forward()
+        elif name.startswith("preset:") and not self.running:
+            try:
+                self.start_run(preset=find_preset(name.removeprefix("preset:")))
+            except ConfigError as e:
+                self.banner.show_message("error", "That saved task is gone", str(e))
+
+    def _on_taken_over(self, why: str) -> None:
+        self._set_state("takeover")
+        self.strip.set_detail(f"You have control ({why}). The agent waits.")
+        self.strip.show()
+
+    def _fill_saved_menu(self) -> None:
+        self.saved_menu.clear()
+        try:
+            presets = load_presets()
+        except ConfigError as e:
+            presets = []
+            self.statusBar().showMessage(str(e), 10000)
+        for p in presets:
+            label = p.name + (f"\t{p.hotkey}" if p.hotkey else "")
+            self.saved_menu.addAction(label, lambda p=p: self.start_run(preset=p)).setEnabled(not self.running)
+        if presets:
+            self.saved_menu.addSeparator()
+        self.saved_menu.addAction("Save this task…", self.save_current_task)
+        self.saved_menu.addAction("Manage saved tasks…", self.open_presets)
+
+    def open_presets(self) -> PresetsDialog:
+        dialog = PresetsDialog(self.settings.hotkeys, self)
+        dialog.run_preset.connect(lambda p: self.start_run(preset=p))
+        dialog.finished.connect(lambda _r: self.apply_hotkeys())
+        dialog.open()
+        return dialog
+
+    def save_current_task(self) -> PresetsDialog | None:
+        text = self.task.toPlainText().strip()
+        if not text:
+            return None
+        try:
+            presets = load_presets()
+        except ConfigError:
+            presets = []
+        name = " ".join(text.split())[:40]
+        presets = merge(presets, [Preset(name=name, task=text)])
+        save_presets(presets)
+        dialog = self.open_presets()
+        dialog.list.setCurrentRow(next(i for i, p in enumerate(dialog.presets) if p.name == name))
+        return dialog
 
     # ---------------------------------------------------------------- windows
     def bring_forward(self) -> None:
@@ -425,6 +563,7 @@ class MainWindow(QMainWindow):
             return False
         self.settings = saved
         self._update_status_line()
+        self.apply_hotkeys()
         return True
 
     def runs_dir(self) -> Path:

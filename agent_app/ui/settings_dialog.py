@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,6 +30,7 @@ from agent_app.core.config import Settings, default_runs_dir
 from agent_app.core.connection import ConnectionReport, check_connection
 from agent_app.core.families import FAMILIES
 from agent_app.core.providers import PROVIDERS, provider
+from agent_app.ui.keyseq import to_pynput, to_sequence
 
 PIXEL_BUDGETS = (
     ("Full size (the model's own limit)", None),
@@ -145,6 +147,25 @@ class SettingsDialog(QDialog):
         lform.addRow("Screenshot size", self.pixels)
         lform.addRow("Runs folder", runs_row)
 
+        self.hotkey_edits: dict[str, QKeySequenceEdit] = {}
+        safety = QGroupBox("Hotkeys and safety")
+        sform = QFormLayout(safety)
+        for name, label in (("pause", "Pause / resume"), ("stop", "Emergency stop"), ("show", "Show window")):
+            edit = QKeySequenceEdit()
+            edit.setMaximumSequenceLength(1)
+            self.hotkey_edits[name] = edit
+            sform.addRow(label, edit)
+        self.confirm = QComboBox()
+        self.confirm.addItem("Never — the agent acts on its own", "never")
+        self.confirm.addItem("Before risky actions (passwords, deleting, system keys)", "risky")
+        self.confirm.addItem("Before every action (step-through, for a new model)", "always")
+        sform.addRow("Ask before acting", self.confirm)
+        self.threshold = QSpinBox()
+        self.threshold.setRange(2, 200)
+        self.threshold.setSuffix(" px")
+        self.threshold.setToolTip("Moving the mouse this far while the agent runs hands control to you")
+        sform.addRow("Takeover when the mouse moves", self.threshold)
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -154,6 +175,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(intro)
         lay.addWidget(endpoint)
         lay.addWidget(limits)
+        lay.addWidget(safety)
         lay.addWidget(buttons)
         self._load(settings)
         self.provider.currentIndexChanged.connect(self._provider_changed)
@@ -173,6 +195,11 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.pixels.setCurrentIndex(max(0, self.pixels.findData(s.max_pixels)))
         self.runs_dir.setText(s.runs_dir)
+        for name, edit in self.hotkey_edits.items():
+            spec = s.hotkeys.get(name, "")
+            edit.setKeySequence(to_sequence(spec) if spec else QKeySequence())
+        self.confirm.setCurrentIndex(max(0, self.confirm.findData(s.confirm)))
+        self.threshold.setValue(s.takeover_threshold_px)
 
     def result_settings(self) -> Settings:
         return replace(
@@ -188,6 +215,9 @@ class SettingsDialog(QDialog):
             language=self.language.currentData(),
             max_pixels=self.pixels.currentData(),
             runs_dir=self.runs_dir.text().strip(),
+            hotkeys={name: to_pynput(edit.keySequence()) for name, edit in self.hotkey_edits.items()},
+            confirm=self.confirm.currentData(),
+            takeover_threshold_px=self.threshold.value(),
         )
 
     def _provider_changed(self) -> None:

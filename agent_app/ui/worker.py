@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
 from agent_app.core.errors import ConfigError
+from agent_app.core.global_input import AgentActivity
 from agent_app.core.loop import RunResult
 
 
@@ -66,16 +67,18 @@ class RunWorker(QObject):
     ended = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, config: RunConfig, control: RunControl, guard: ScreenGuard | None) -> None:
+    def __init__(self, config: RunConfig, control: RunControl, guard: ScreenGuard | None,
+                 activity: AgentActivity | None = None) -> None:
         super().__init__()
-        self.config, self.control, self.guard = config, control, guard
+        self.config, self.control, self.guard, self.activity = config, control, guard, activity
 
     @Slot()
     def run(self) -> None:
         from agent_app.core.runner import run_task
 
         try:
-            result: RunResult = run_task(self.config, self.control, [self.event.emit], guard=self.guard)
+            result: RunResult = run_task(self.config, self.control, [self.event.emit], guard=self.guard,
+                                         activity=self.activity)
         except ConfigError as e:
             self.failed.emit(str(e))
             return

@@ -1,0 +1,203 @@
+"""Issue 5 on a real X display: global hotkeys sent with `xdotool key`, the person's mouse and keyboard
+(made with xdotool) taking over a run while the agent's own clicks do not, hand-backs with a note, saved
+tasks, step-through confirmation and the single-instance rule."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from agent_app.core.config import Settings
+from agent_app.core.presets import Preset, save_presets
+from agent_app.ui.hotkeys import HotkeyBridge
+from agent_app.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.x11
+
+FINISH = "Thought: Done.\nAction: finished(content='ok')"
+
+
+def click_at(x: int, y: int) -> str:
+    return f"Thought: Click.\nAction: click(start_box='({round(x * 1932 / 1920)},{round(y * 1092 / 1080)})')"
+
+
+def slow(reply: str, delay: float = 0.4):
+    return lambda body: {"text": reply, "delay": delay}
+
+
+@pytest.fixture(scope="module")
+def bridge(qapp):
+    b = HotkeyBridge()
+    assert b.available, b.error
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def window(qtbot, app_dirs, server, bridge):
+    Settings(base_url=server.base_url, model=server.model, max_steps=12, wait_seconds=0.2,
+             takeover_threshold_px=12).save()
+    w = MainWindow(Settings.load(), hotkeys=bridge)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    if w.running:
+        w.run_thread.stop_and_wait()
+    bridge.triggered.disconnect(w._on_hotkey)
+    bridge.taken_over.disconnect(w._on_taken_over)
+    bridge.unwatch()
+    w.strip.close()
+
+
+def trajectory(window: MainWindow) -> list[dict]:
+    text = (Path(window.last_result.run_dir) / "trajectory.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_hotkeys_pause_resume_and_stop_a_run(qtbot, window, server, desktop):
+    server.add(*(slow(click_at(400 + 30 * i, 400)) for i in range(10)))
+    window.task.setPlainText("click slowly")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.steps.rowCount() >= 1, timeout=20000)
+    desktop.xdotool("key", "ctrl+alt+p")
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=5000)
+    qtbot.wait(600)
+    asked = len(server.chat_requests())
+    qtbot.wait(800)
+    assert len(server.chat_requests()) == asked
+    desktop.xdotool("key", "ctrl+alt+p")
+    qtbot.waitUntil(lambda: len(server.chat_requests()) > asked, timeout=5000)
+    sent = time.monotonic()
+    desktop.xdotool("key", "ctrl+alt+x")
+    qtbot.waitUntil(lambda: window.control.stop_requested, timeout=2000)
+    latency_ms = (time.monotonic() - sent) * 1000
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=5000)
+    print(f"\nemergency stop: {latency_ms:.0f} ms from xdotool to the stop flag (incl. xdotool start-up)")
+    assert window.last_result.status == "stopped"
+    assert "emergency stop" in window.last_result.error
+
+
+def test_the_agents_own_clicks_and_keys_are_not_a_takeover(qtbot, window, server):
+    server.add(*(click_at(300 + 90 * i, 300 + 40 * i) for i in range(4)),
+               "Thought: Type.\nAction: type(content='hello')",
+               "Thought: Keys.\nAction: hotkey(key='ctrl a')",
+               FINISH)
+    window.task.setPlainText("click around")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=30000)
+    assert window.last_result.status == "finished"
+    assert not any(x["kind"] == "takeover" for x in trajectory(window))
+
+
+def test_the_persons_mouse_takes_over_and_hands_back_with_a_note(qtbot, window, server, desktop):
+    def person_moves(body):
+        desktop.xdotool("mousemove", "--sync", "900", "700")  # the person grabs the mouse mid-thought
+        return {"text": click_at(1500, 300), "delay": 0.5}
+
+    server.add(click_at(300, 300), person_moves, click_at(600, 600), FINISH)
+    window.task.setPlainText("work while I watch")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.state == "takeover", timeout=20000)
+    assert window.strip.isVisible() and window.strip.secondary.text() == "Resume with note…"
+    qtbot.wait(1000)
+    asked = len(server.chat_requests())
+    assert asked == 2  # the stale reply was dropped, nothing new was asked
+    assert desktop.pointer() == (900, 700)  # the agent did not click while the person had control
+    qtbot.mouseClick(window.strip.secondary, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(window.strip.note, "I opened the file for you")
+    qtbot.keyClick(window.strip.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    assert window.last_result.status == "finished"
+    lines = trajectory(window)
+    kinds = [x["kind"] for x in lines]
+    assert kinds.index("takeover") < kinds.index("note")
+    note = next(x for x in lines if x["kind"] == "note")
+    assert note["intervened"] and note["note"] == "I opened the file for you"
+    clicks = [a for x in lines if x["kind"] == "step" for a in x["actions"] if a["type"] == "click"]
+    assert (1500, 300) not in [(a["x"], a["y"]) for a in clicks]  # the dropped reply never acted
+    resumed = server.chat_requests()[2]["body"]["messages"]
+    assert "took over control" in json.dumps(resumed) and "I opened the file for you" in json.dumps(resumed)
+    report = (Path(window.last_result.run_dir) / "report.html").read_text()
+    assert "took the controls" in report and "handed back" in report
+
+
+def test_a_key_press_by_the_person_takes_over(qtbot, window, server, desktop):
+    def person_types(body):
+        desktop.xdotool("key", "a")
+        return {"text": click_at(500, 500), "delay": 0.5}
+
+    server.add(click_at(300, 300), person_types, FINISH)
+    window.task.setPlainText("typing test")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.state == "takeover", timeout=20000)
+    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)  # Resume, no note
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    assert window.last_result.status == "finished"
+    note = next(x for x in trajectory(window) if x["kind"] == "note")
+    assert note["intervened"] and note["note"] == ""
+
+
+def test_a_hotkey_starts_a_saved_task(qtbot, window, server, desktop):
+    save_presets([Preset("Greeter", "say hello from the preset", max_steps=3, hotkey="<ctrl>+<alt>+1")])
+    assert window.apply_hotkeys() == []
+    server.add(FINISH)
+    desktop.xdotool("key", "ctrl+alt+1")
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    assert window.last_result.status == "finished"
+    assert trajectory(window)[0]["task"] == "say hello from the preset"
+    assert trajectory(window)[0]["settings"]["max_steps"] == 3
+
+
+def test_conflicting_hotkeys_are_reported_plainly(qtbot, window):
+    window.settings.hotkeys = {"pause": "<ctrl>+<alt>+p", "stop": "<ctrl>+<alt>+p", "show": "<ctrl>+<alt>+a"}
+    problems = window.apply_hotkeys()
+    assert problems and "bound twice" in problems[0]
+    assert window.banner.isVisible() and "bound twice" in window.banner.text.text()
+
+
+def test_step_through_asks_before_every_action(qtbot, window, server, desktop):
+    window.settings.confirm = "always"
+    server.add(click_at(700, 500), click_at(720, 520), FINISH)
+    window.task.setPlainText("careful run")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.state == "confirm", timeout=20000)
+    assert window.strip.primary.text() == "Allow" and "click (700, 500)" in window.strip.detail.toolTip()
+    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)  # allow
+    qtbot.waitUntil(lambda: window.state == "confirm" and window.steps_done == 1, timeout=20000)
+    assert desktop.pointer() == (700, 500)
+    qtbot.mouseClick(window.strip.secondary, Qt.MouseButton.LeftButton)  # skip
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    assert window.last_result.status == "finished"
+    assert desktop.pointer() == (700, 500)  # the skipped click never happened
+    lines = trajectory(window)
+    assert [x.get("error") for x in lines if x["kind"] == "step"][1].startswith("skipped")
+    assert any(x["kind"] == "note" and x.get("declined") for x in lines)
+
+
+def test_a_second_start_brings_the_first_forward(desktop, app_env, server):
+    env = desktop.full_env(app_env)
+    env["AGENT_APP_CONFIG_DIR"] = app_env["AGENT_APP_CONFIG_DIR"]
+    cfg = Path(app_env["AGENT_APP_CONFIG_DIR"])
+    cfg.mkdir(parents=True, exist_ok=True)
+    (cfg / "settings.json").write_text(json.dumps({"base_url": server.base_url}))
+    first = subprocess.Popen([sys.executable, "-m", "agent_app"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        desktop.wait_window("agent-app")
+        second = subprocess.run([sys.executable, "-m", "agent_app"], env=env, capture_output=True,
+                                text=True, timeout=30)
+        assert second.returncode == 0
+        assert "already running" in second.stderr
+        assert first.poll() is None
+        windows = desktop.xdotool("search", "--onlyvisible", "--name", "^agent-app$").split()
+        assert len(windows) == 1
+    finally:
+        first.terminate()
+        first.wait(10)
