@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent_app.core import prompts
+from agent_app.core.aguvis import aguvis_messages, parse_aguvis, restore_tokens
 from agent_app.core.geometry import FACTOR, MIN_PIXELS, smart_resize
-from agent_app.core.parser import ParsedReply, parse_uitars
+from agent_app.core.messages import Layout, uitars_messages
+from agent_app.core.parser import ParsedReply, add_box_tokens, parse_uitars
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Family:
     action_space: str = prompts.UITARS_ACTION_SPACE
     box_tokens_in_history: bool = True
     min_pixels: int = MIN_PIXELS
+    layout: Layout = uitars_messages  # how the request is laid out (see messages.py)
+    restore: Callable[[str], str] | None = None  # puts back special tokens a server stripped from a reply
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         """(width, height) the model sees for an image of this size: smart_resize within the pixel budget."""
@@ -38,6 +42,12 @@ class Family:
     def prompt(self, instruction: str, language: str) -> str:
         return prompts.computer_use_prompt(instruction, language, self.action_space)
 
+    def history_text(self, reply: str) -> str:
+        """A recorded reply as the model produced it, special tokens included (history turns, training targets)."""
+        if self.restore is not None:
+            return self.restore(reply)
+        return add_box_tokens(reply) if self.box_tokens_in_history else reply
+
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -47,6 +57,12 @@ FAMILIES: dict[str, Family] = {
         Family(
             "doubao", "Doubao / Seed GUI", "thousandths", 5120 * FACTOR * FACTOR, parse_uitars,
             action_space=prompts.DOUBAO_ACTION_SPACE, box_tokens_in_history=False,
+        ),
+        # Trained around 1280x720: 1280 patches of 28x28 keep a 720p screen at 1288x728 (as in training) and
+        # bring 1080p down to 1316x728. Coordinates are 0..1, so the size affects accuracy only.
+        Family(
+            "aguvis", "Aguvis", "unit", 1280 * FACTOR * FACTOR, parse_aguvis,
+            box_tokens_in_history=False, layout=aguvis_messages, restore=restore_tokens,
         ),
     )
 }

@@ -1,0 +1,505 @@
+"""Aguvis (xlang-ai/aguvis): its prompt, its `<|recipient|>` layout, and its pyautogui code read as data.
+
+The reference agents `exec` what the model writes. We never run it: the code is parsed with `ast`, every
+statement must be a bare call of an allow-listed function (`pyautogui.click`, `terminate`, …) whose arguments
+are literals (constants, negative numbers, flat lists/tuples of those), and the calls are mapped onto our
+`Action`s. Anything else — imports, attributes beyond `module.function`, names, nested calls, f-strings,
+starred or `**` arguments, assignments — rejects the whole reply with `FormatError`.
+
+Layout (enforced planning, as desktop agents drive Aguvis over an OpenAI-compatible API): system → one user
+message (the screenshot, then the instruction with "Previous actions" = the `Action:` lines of earlier steps)
+→ an assistant prefill `<|recipient|>all\\nObservation: ` that the model continues. Aguvis was trained on one
+screenshot per request, so only the current one is sent. A person's note is written into "Previous actions"
+at the point it was given: Aguvis knows a single user turn, and there it is read in order with the steps.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import textwrap
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from agent_app.core.actions import Action
+from agent_app.core.errors import FormatError
+from agent_app.core.keys import normalize_combo
+from agent_app.core.messages import Turn, image_part, text_part
+from agent_app.core.parser import ParsedReply
+
+if TYPE_CHECKING:
+    from agent_app.core.families import Family
+
+SYSTEM_PROMPT = (
+    "You are a GUI agent. You are given a task and a screenshot of the screen. "
+    "You need to perform a series of pyautogui actions to complete the task."
+)
+USER_TEMPLATE = (
+    "Please generate the next move according to the ui screenshot, instruction and previous actions.\n"
+    "\nInstruction: {instruction}\n\nPrevious actions:\n{previous_actions}\n"
+)
+PREFILL = "<|recipient|>all\nObservation: "
+
+MAX_REPLY_CHARS = 100_000
+MAX_CODE_CHARS = 10_000
+MAX_ACTIONS = 100
+MAX_COORDINATE = 1e6
+
+
+# ---- the request ----
+def aguvis_messages(
+    family: Family,
+    instruction: str,
+    language: str,
+    history: list[Turn],
+    current_image_url: str,
+    history_images: int = 1,
+) -> list[dict[str, Any]]:
+    """The Aguvis request. `language` and `history_images` do not apply: it thinks in English, sees one image."""
+    text = USER_TEMPLATE.format(instruction=instruction.strip(), previous_actions=previous_actions(history))
+    return [
+        {"role": "system", "content": [text_part(SYSTEM_PROMPT)]},
+        {"role": "user", "content": [image_part(current_image_url), text_part(text)]},
+        {"role": "assistant", "content": [text_part(PREFILL)]},
+    ]
+
+
+def previous_actions(history: list[Turn]) -> str:
+    """`Step 1: …` per earlier step (its low-level `Action:` line), a note on its own line where it came."""
+    lines: list[str] = []
+    step = 0
+    for turn in history:
+        if turn.kind == "note":
+            lines.append(_one_line(turn.text))
+        else:
+            step += 1
+            lines.append(f"Step {step}: {low_level_action(turn.text)}")
+    return "\n".join(lines) or "None"
+
+
+_ACTION_LINE = re.compile(r"^[ \t*#>-]*Action[ \t]*\**[ \t]*[:：][ \t]*(.*\S)", re.IGNORECASE | re.MULTILINE)
+
+
+def low_level_action(reply: str) -> str:
+    """What a reply did, in one line: its last `Action:` line, else its code, else its first line."""
+    monologue, code = split_reply(reply)
+    found = _ACTION_LINE.findall(monologue)
+    if found:
+        return _one_line(found[-1])
+    statements = [s.strip() for s in code.splitlines() if s.strip() and not s.strip().startswith("#")]
+    if statements:
+        return _one_line("; ".join(statements))
+    return _one_line(next((s for s in monologue.splitlines() if s.strip()), "")) or "(no action)"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_KEPT_OS = "<|im_end|>\n<|im_start|>assistant<|recipient|>os"
+_STRIPPED_OS = re.compile(r"\n[ \t]*assistant[ \t]*os[ \t]*(?=\n|$)")
+
+
+def restore_tokens(reply: str) -> str:
+    """A reply with the recipient switch a server stripped (`assistantos`) spelled in tokens again."""
+    text = reply.split("<|diff_marker|>", 1)[0]
+    if "<|recipient|>" in text:
+        return text
+    return _STRIPPED_OS.sub(_KEPT_OS, text)
+
+
+# ---- splitting a reply into the inner monologue and the code ----
+_RECIPIENT = re.compile(r"(?:<\|im_start\|>[ \t]*)?(?:assistant[ \t]*)?<\|recipient\|>[ \t]*(all|os)?")
+_TOKENS = re.compile(r"<\|(?:im_start|im_end|endoftext|recipient|end|eot_id)\|>")
+_MARKER = re.compile(r"^(?:assistant)?[ \t]*(all|os)?$")
+_FENCED = re.compile(r"```[ \t]*(?:[\w+-]*[ \t]*\n)?(.*?)```", re.DOTALL)
+_LEADING_BLANK = re.compile(r"\A(?:[ \t]*\n)+")
+_FENCE_LINE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*$", re.MULTILINE)
+_CODE_START = re.compile(
+    r"^[ \t]*(?:(?:pyautogui|computer|mobile)[ \t]*\.[ \t]*\w+[ \t]*\(|(?:answer|terminate|wait)[ \t]*\("
+    r"|(?i:wait|done|fail)[ \t]*$)",
+    re.MULTILINE,
+)
+
+
+def split_reply(text: str) -> tuple[str, str]:
+    """(inner monologue, code). Handles recipient lines (`all`/`os`, `assistantos`, tokens kept or stripped),
+    code fences, ```WAIT``` specials and bare `pyautogui.` lines. Never raises."""
+    text = text.replace("\r\n", "\n").split("<|diff_marker|>", 1)[0]
+    text = _RECIPIENT.sub(lambda m: f"\n{m[1] or ''}\n", text)
+    text = _TOKENS.sub("", text)
+    lines = text.split("\n")
+    kinds = [_marker_kind(line) for line in lines]
+    if "os" in kinds:  # the recipient layout: lines after an `os` switch are code
+        monologue: list[str] = []
+        code: list[str] = []
+        section = "all"
+        for line, kind in zip(lines, kinds, strict=True):
+            if kind is not None:
+                section = kind if kind in ("all", "os") else section
+                continue
+            (code if section == "os" else monologue).append(line)
+        return "\n".join(monologue).strip(), _trim(_unfence("\n".join(code)))
+    body = "\n".join(line for line, kind in zip(lines, kinds, strict=True) if kind is None)
+    if _FENCED.search(body):
+        blocks = [m.group(1) for m in _FENCED.finditer(body)]
+        return _FENCED.sub("\n", body).strip(), _trim("\n".join(blocks))
+    start = _CODE_START.search(body)
+    if start is None:
+        return body.strip(), ""
+    return body[: start.start()].strip(), _trim(_FENCE_LINE.sub("", body[start.start() :]))
+
+
+def _marker_kind(line: str) -> str | None:
+    """"all" / "os" for a recipient line, "skip" for a bare `assistant` line, None for content."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    m = _MARKER.match(stripped)
+    if not m:
+        return None
+    return m.group(1) or "skip"
+
+
+def _trim(code: str) -> str:
+    """Without blank lines around it; indentation kept (dedented later as a whole)."""
+    return _LEADING_BLANK.sub("", code).rstrip()
+
+
+def _unfence(code: str) -> str:
+    if _FENCED.search(code):
+        return "\n".join(m.group(1) for m in _FENCED.finditer(code))
+    return _FENCE_LINE.sub("", code)
+
+
+# ---- reading the code ----
+def parse_aguvis(text: str) -> ParsedReply:
+    """Parse an Aguvis reply into actions (coordinates 0..1). Raises FormatError with a one-line reason."""
+    if not isinstance(text, str) or not text.strip():
+        raise FormatError("the model returned an empty reply")
+    if len(text) > MAX_REPLY_CHARS:
+        raise FormatError("the model's reply is too long")
+    monologue, code = split_reply(text)
+    if not code.strip():
+        raise FormatError("no pyautogui code found in the model's reply")
+    statements = _statements(code)
+    mapper = _Mapper()
+    for node in statements:
+        mapper.statement(node)
+    if not mapper.actions:
+        raise FormatError("the model's code contains no action")
+    return ParsedReply(thought=monologue, actions=mapper.actions)
+
+
+def _statements(code: str) -> list[ast.stmt]:
+    if len(code) > MAX_CODE_CHARS:
+        raise FormatError("the model's code is too long")
+    source = textwrap.dedent(code).strip("\n")
+    tree = _parse(source)
+    if isinstance(tree, str):  # indented oddly (a list item, a quote)? try once with every line stripped
+        retry = _parse("\n".join(line.strip() for line in source.splitlines()))
+        if isinstance(retry, str):
+            raise FormatError(f"the model's code is not valid Python ({tree})")
+        tree = retry
+    return tree.body
+
+
+def _parse(source: str) -> ast.Module | str:
+    """The syntax tree, or why there is none. Parsing only: nothing is compiled or run."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "\d" in a string
+            return ast.parse(source, mode="exec")
+    except SyntaxError as e:
+        return f"{e.msg}, line {e.lineno}"
+    except (ValueError, RecursionError, MemoryError, OverflowError) as e:
+        return type(e).__name__
+
+
+_SPECIALS = {"WAIT": Action("wait"), "DONE": Action("finished", content=""), "FAIL": Action("call_user")}
+
+# (module, function) → handler. `module` None: a bare name.
+_AGENT_FUNCS = ("wait", "terminate", "answer")
+_ALLOWED: dict[tuple[str | None, str], str] = {
+    **{("pyautogui", f): f for f in ("click", "doubleClick", "rightClick", "moveTo", "dragTo", "press", "hotkey")},
+    ("pyautogui", "write"): "write", ("pyautogui", "typewrite"): "write",
+    ("pyautogui", "scroll"): "scroll", ("pyautogui", "hscroll"): "hscroll", ("pyautogui", "wait"): "wait",
+    **{(m, f): f for m in (None, "computer", "mobile") for f in _AGENT_FUNCS},
+}
+# handler → (positional parameters in order, further keywords accepted)
+_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "click": (("x", "y", "clicks", "interval", "button", "duration", "tween"), ("logScreenshot",)),
+    "doubleClick": (("x", "y", "interval", "button", "duration", "tween"), ("logScreenshot",)),
+    "rightClick": (("x", "y", "interval", "duration", "tween"), ("logScreenshot",)),
+    "moveTo": (("x", "y", "duration", "tween"), ("logScreenshot",)),
+    "dragTo": (("x", "y", "duration", "tween", "button", "mouseDownUp"), ("from_coord", "to_coord", "logScreenshot")),
+    "write": (("message", "interval"), ("text", "content", "logScreenshot")),
+    "press": (("keys", "presses", "interval"), ("key", "logScreenshot")),
+    "hotkey": ((), ("keys", "key", "interval", "logScreenshot")),  # keys are *args
+    "scroll": (("clicks", "x", "y"), ("page", "logScreenshot")),
+    "hscroll": (("clicks", "x", "y"), ("page", "logScreenshot")),
+    "wait": (("seconds",), ()),
+    "terminate": (("status",), ("answer",)),
+    "answer": (("text",), ("answer", "content")),
+}
+_ALIASES = {"text": "message", "content": "message", "key": "keys", "page": "clicks"}
+_ANSWER_ALIASES = {"answer": "text", "content": "text"}
+
+
+def _callee(func: ast.expr) -> str:
+    """The handler for `name(...)` or `module.name(...)`; anything else is refused."""
+    if isinstance(func, ast.Name):
+        module, name = None, func.id
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        module, name = func.value.id, func.attr
+    else:
+        raise FormatError("only direct calls such as pyautogui.click(...) are allowed")
+    dotted = f"{module}.{name}" if module else name
+    if "__" in dotted:
+        raise FormatError(f"dunder names are not allowed ({dotted[:40]})")
+    handler = _ALLOWED.get((module, name))
+    if handler is None:
+        raise FormatError(f"{dotted[:40]}() is not an allowed action")
+    return handler
+
+
+def _literal(node: ast.expr, nested: bool = False) -> Any:
+    """A constant, a signed number, or a flat list/tuple of those; anything else is refused."""
+    if isinstance(node, ast.Constant) and (node.value is None or type(node.value) in (str, int, float, bool)):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float)
+    ):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if not nested and isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(e, nested=True) for e in node.elts]
+    raise FormatError(f"arguments must be literal values, not {type(node).__name__}")
+
+
+def _bind(handler: str, call: ast.Call) -> dict[str, Any]:
+    """The call's arguments by parameter name (aliases folded), each a literal."""
+    params, extra = _SIGNATURES[handler]
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        raise FormatError("starred arguments are not allowed")
+    values: dict[str, Any] = {}
+    if handler == "hotkey":
+        if call.args:
+            keys = [_literal(a) for a in call.args]
+            values["keys"] = keys[0] if len(keys) == 1 else keys
+    else:
+        if len(call.args) > len(params):
+            raise FormatError(f"too many arguments for {handler}()")
+        values.update((name, _literal(a)) for name, a in zip(params, call.args, strict=False))
+    aliases = _ANSWER_ALIASES if handler == "answer" else _ALIASES if handler != "terminate" else {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            raise FormatError("** arguments are not allowed")
+        if kw.arg not in params and kw.arg not in extra:
+            raise FormatError(f"{handler}() has no argument {kw.arg[:30]!r}")
+        name = aliases.get(kw.arg, kw.arg) if kw.arg not in params else kw.arg
+        if name in values:
+            raise FormatError(f"{handler}() got {name!r} twice")
+        values[name] = _literal(kw.value)
+    return values
+
+
+def _number(value: Any, what: str) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+        raise FormatError(f"{what} must be a number, got {str(value)[:30]!r}")
+    return float(value)
+
+
+def _pair(value: Any, what: str) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise FormatError(f"{what} must be [x, y]")
+    return _number(value[0], what), _number(value[1], what)
+
+
+def _point(args: dict[str, Any]) -> tuple[float, float] | None:
+    """x=, y= (or x=[x, y]); None when the call names no point."""
+    x, y = args.get("x"), args.get("y")
+    if x is None and y is None:
+        return None
+    if isinstance(x, list) and y is None:
+        return _pair(x, "the point")
+    if x is None or y is None:
+        raise FormatError("a point needs both x and y")
+    return _number(x, "x"), _number(y, "y")
+
+
+def _button(args: dict[str, Any]) -> str:
+    button = args.get("button", "left")
+    if button not in ("left", "right", "primary", "secondary"):
+        raise FormatError(f"unsupported mouse button {str(button)[:20]!r}")
+    return "right" if button in ("right", "secondary") else "left"
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    """One key or combo: 'enter', 'ctrl+c', ['ctrl', 'c']."""
+    if isinstance(value, str):
+        return normalize_combo([value] if len(value) == 1 else value)
+    if isinstance(value, list) and all(isinstance(k, str) for k in value):
+        return normalize_combo(value)
+    raise FormatError("keys must be strings")
+
+
+class _Mapper:
+    """Turns allowed calls into actions, tracking where the pointer was last sent in this reply."""
+
+    def __init__(self) -> None:
+        self.actions: list[Action] = []
+        self.pointer: tuple[float, float] | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "click": self._click, "doubleClick": self._double_click, "rightClick": self._right_click,
+            "moveTo": self._move, "dragTo": self._drag, "write": self._write, "press": self._press,
+            "hotkey": self._hotkey, "scroll": self._scroll, "hscroll": self._hscroll, "wait": self._wait,
+            "terminate": self._terminate, "answer": self._answer,
+        }
+
+    def statement(self, node: ast.stmt) -> None:
+        if not isinstance(node, ast.Expr):
+            raise FormatError(f"only calls are allowed, not {type(node).__name__} statements")
+        value = node.value
+        if isinstance(value, ast.Name) and value.id.upper() in _SPECIALS:
+            self._add(_SPECIALS[value.id.upper()])
+            return
+        if not isinstance(value, ast.Call):
+            raise FormatError(f"only calls are allowed, not {type(value).__name__} expressions")
+        handler = _callee(value.func)
+        self._handlers[handler](_bind(handler, value))
+
+    def _add(self, action: Action) -> None:
+        if len(self.actions) >= MAX_ACTIONS:
+            raise FormatError(f"more than {MAX_ACTIONS} actions in one reply")
+        self.actions.append(action)
+
+    def _at(self, args: dict[str, Any], what: str) -> tuple[float, float]:
+        """The call's point, else the last one set earlier in this reply (pyautogui: the current position)."""
+        point = _point(args)
+        if point is None:
+            if self.pointer is None:
+                raise FormatError(f"{what} without coordinates and no earlier pointer position in the reply")
+            point = self.pointer
+        self.pointer = point
+        return point
+
+    def _pointer_action(self, kind: str, args: dict[str, Any], what: str) -> None:
+        x, y = self._at(args, what)
+        self._add(Action(kind, x=x, y=y))
+
+    def _click(self, args: dict[str, Any]) -> None:
+        clicks = args.get("clicks", 1)
+        if clicks not in (1, 2) or isinstance(clicks, bool):
+            raise FormatError(f"unsupported click count {str(clicks)[:10]!r}")
+        right = _button(args) == "right"
+        if right and clicks == 2:
+            raise FormatError("double right-clicks are not supported")
+        kind = "right_click" if right else "double_click" if clicks == 2 else "click"
+        self._pointer_action(kind, args, "click")
+
+    def _double_click(self, args: dict[str, Any]) -> None:
+        if _button(args) != "left":
+            raise FormatError("double right-clicks are not supported")
+        self._pointer_action("double_click", args, "doubleClick")
+
+    def _right_click(self, args: dict[str, Any]) -> None:
+        self._pointer_action("right_click", args, "rightClick")
+
+    def _move(self, args: dict[str, Any]) -> None:
+        self._pointer_action("move", args, "moveTo")
+
+    def _drag(self, args: dict[str, Any]) -> None:
+        if _button(args) != "left":
+            raise FormatError("only left-button drags are supported")
+        if "from_coord" in args or "to_coord" in args:
+            if _point(args) is not None:
+                raise FormatError("dragTo takes either x, y or from_coord, to_coord")
+            start = _pair(args.get("from_coord"), "from_coord")
+            end = _pair(args.get("to_coord"), "to_coord")
+        else:
+            end = _point(args)
+            if end is None:
+                raise FormatError("dragTo without a target point")
+            if self.pointer is None:
+                raise FormatError("dragTo(x, y) needs an earlier pointer position in the same reply")
+            start = self.pointer
+        self.pointer = end
+        self._add(Action("drag", x=start[0], y=start[1], x2=end[0], y2=end[1]))
+
+    def _write(self, args: dict[str, Any]) -> None:
+        message = args.get("message")
+        if isinstance(message, str):
+            self._add(Action("type", text=message))
+            return
+        if not isinstance(message, list) or not all(isinstance(k, str) for k in message):
+            raise FormatError("write needs a string")
+        text = ""  # typewrite(['a', 'b', 'enter']): characters are typed, key names pressed
+        for key in message:
+            if len(key) == 1:
+                text += key
+                continue
+            if text:
+                self._add(Action("type", text=text))
+                text = ""
+            self._add(Action("hotkey", keys=_keys([key])))
+        if text:
+            self._add(Action("type", text=text))
+
+    def _press(self, args: dict[str, Any]) -> None:
+        keys = args.get("keys")
+        presses = args.get("presses", 1)
+        if type(presses) is not int or not 1 <= presses <= MAX_ACTIONS:
+            raise FormatError(f"unsupported number of presses {str(presses)[:10]!r}")
+        names = keys if isinstance(keys, list) else [keys]
+        combos = [_keys(k) for k in names]
+        for _ in range(presses):
+            for combo in combos:
+                self._add(Action("hotkey", keys=combo))
+
+    def _hotkey(self, args: dict[str, Any]) -> None:
+        if "keys" not in args:
+            raise FormatError("hotkey without keys")
+        self._add(Action("hotkey", keys=_keys(args["keys"])))
+
+    def _scroll_by(self, args: dict[str, Any], positive: str, negative: str) -> None:
+        if "clicks" not in args:
+            raise FormatError("scroll without an amount")
+        amount = _number(args["clicks"], "the scroll amount")
+        if amount == 0:
+            raise FormatError("scroll by 0")
+        point = _point(args)
+        if point is not None:
+            self.pointer = point
+        x, y = point if point is not None else (None, None)
+        self._add(Action("scroll", x=x, y=y, direction=positive if amount > 0 else negative))
+
+    def _scroll(self, args: dict[str, Any]) -> None:
+        self._scroll_by(args, "up", "down")
+
+    def _hscroll(self, args: dict[str, Any]) -> None:
+        self._scroll_by(args, "right", "left")
+
+    def _wait(self, args: dict[str, Any]) -> None:
+        self._add(Action("wait"))
+
+    def _terminate(self, args: dict[str, Any]) -> None:
+        status = args.get("status")
+        answer = args.get("answer", "")
+        if not isinstance(answer, str):
+            raise FormatError("terminate(answer=...) must be a string")
+        if status == "success":
+            self._add(Action("finished", content=answer))
+        elif status in ("failure", "fail"):
+            self._add(Action("call_user"))
+        else:
+            raise FormatError(f"terminate needs status='success' or 'failure', got {str(status)[:20]!r}")
+
+    def _answer(self, args: dict[str, Any]) -> None:
+        text = args.get("text")
+        if not isinstance(text, str):
+            raise FormatError("answer needs a string")
+        self._add(Action("finished", content=text))
