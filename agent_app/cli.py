@@ -100,12 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--json", action="store_true")
     rx = runs_sub.add_parser("export", help="export runs as fine-tuning data (ms-swift JSONL + images)")
     rx.add_argument("run", nargs="*", metavar="RUN", help="run ids, unique id prefixes or folders (default: every run)")
-    rx.add_argument("--format", choices=("ms-swift",), default="ms-swift", help="data format (default ms-swift)")
+    rx.add_argument("--format", choices=("ms-swift", "dpo"), default="ms-swift",
+                    help="ms-swift: one SFT sample per step; dpo: one correction pair per takeover (default ms-swift)")
     rx.add_argument("--out", help="output folder (default ./agent-app-export-DATE-TIME)")
     rx.add_argument(
-        "--status", default="finished",
+        "--status", default=None,
         choices=("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete"),
-        help="only runs that ended so (default finished)",
+        help="only runs that ended so (default: finished for ms-swift, any for dpo)",
     )
     rx.add_argument("--task-contains", metavar="TEXT", help="only runs whose task contains TEXT (any case)")
     rx.add_argument("--runs-dir")

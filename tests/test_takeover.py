@@ -201,3 +201,52 @@ def test_a_second_start_brings_the_first_forward(desktop, app_env, server):
     finally:
         first.terminate()
         first.wait(10)
+
+
+def test_what_the_person_does_becomes_a_correction_pair(qtbot, window, server, desktop, cli):
+    """xdotool plays the person: during a takeover it clicks, types and presses a hotkey. The run records
+    that in the model's own action space, and `runs export --format dpo` pairs it with the model's step."""
+    wrong_step = click_at(1500, 900)
+
+    def person_takes_over(body):
+        desktop.xdotool("mousemove", "--sync", "800", "600")
+        return {"text": click_at(1200, 300), "delay": 0.3}
+
+    server.add(wrong_step, person_takes_over, FINISH)
+    window.task.setPlainText("learn from me")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.state == "takeover", timeout=20000)
+    desktop.xdotool("mousemove", "--sync", "812", "345")
+    desktop.xdotool("click", "1")
+    desktop.xdotool("type", "--delay", "20", "hi there")
+    desktop.xdotool("key", "Return")
+    desktop.xdotool("key", "ctrl+s")
+    qtbot.wait(400)
+    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)  # hand back
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    lines = trajectory(window)
+    person = next(x for x in lines if x["kind"] == "person_actions")
+    assert person["actions"] == [
+        {"type": "click", "x": 812, "y": 345},
+        {"type": "type", "text": "hi there\n"},
+        {"type": "hotkey", "keys": ["ctrl", "s"]},
+    ]
+    mx, my = round(812 * 1932 / 1920), round(345 * 1092 / 1080)
+    assert f"click(start_box='({mx},{my})')" in person["response"]
+    assert (Path(window.last_result.run_dir) / person["screenshot"]).is_file()
+    assert window.steps.rowCount() == 4 and "You did: click (812, 345)" in window.steps.data(window.steps.index(1, 0))
+
+    out = Path(window.last_result.run_dir).parent.parent / "dpo"
+    proc = cli.run("runs", "export", "--format", "dpo", "--out", str(out), "--runs-dir",
+                   str(Path(window.last_result.run_dir).parent))
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
+    assert len(records) == 1
+    pair = records[0]
+    assert pair["messages"][-1]["role"] == "assistant"
+    assert f"click(start_box='<|box_start|>({mx},{my})<|box_end|>')" in pair["messages"][-1]["content"]
+    assert "<|box_start|>" in pair["rejected_response"]
+    assert pair["rejected_response"].split("Action: ")[1] == (
+        "click(start_box='<|box_start|>(" + wrong_step.split("'(")[1].split(")'")[0] + ")<|box_end|>')")
+    assert sum(m["content"].count("<image>") for m in pair["messages"]) == len(pair["images"]) == 1
+    assert all((out / image).is_file() for image in pair["images"])

@@ -14,6 +14,14 @@ messages of one role are merged (joined with a newline); and an assistant prefil
 that continued it. Replies get their special tokens back (`Family.history_text`), as the model produced them.
 Image paths are relative to the output folder; ms-swift resolves relative paths against its working directory,
 so run training from there. Not recorded, so not reproduced: a history lowered mid-run by a server's image limit.
+
+`--format dpo` writes error-correction pairs instead, one per takeover in which the person acted, in ms-swift's
+RLHF format (accepted by its DPO/KTO/ORPO trainers): the context of the model's last step before the takeover,
+the person's actions written in the model's own action space as the chosen reply (the final assistant turn), and
+the model's step as "rejected_response":
+
+    {"messages": [..., {"role": "assistant", "content": "Thought: ...\nAction: click(start_box='(412,233)')"}],
+     "rejected_response": "Thought: ...\nAction: click(start_box='(880,610)')", "images": [...]}
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from agent_app.core.messages import Turn, build_messages
 from agent_app.core.prompts import user_note_text
 from agent_app.core.runs import find_run, list_runs, read_lines, run_info
 
-FORMATS = ("ms-swift",)
+FORMATS = ("ms-swift", "dpo")
 STATUSES = ("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete")
 JSONL_NAME = "train.jsonl"
 INFO_NAME = "export.json"
@@ -99,7 +107,7 @@ def to_ms_swift(family: Family, messages: list[dict[str, Any]], reply: str) -> d
     return {"messages": out, "images": images}
 
 
-def run_samples(run_dir: Path, image_dir: str) -> tuple[list[Sample], dict[str, Any]]:
+def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[list[Sample], dict[str, Any]]:
     """(samples, run facts) for one run folder; image paths start with `image_dir`.
 
     A step whose actions the person refused or that failed (its line has an "error") stays in the context of
@@ -116,12 +124,16 @@ def run_samples(run_dir: Path, image_dir: str) -> tuple[list[Sample], dict[str, 
     history_images = max(1, int(settings.get("history_images") or 5))
     samples: list[Sample] = []
     failed = missing = 0
-    for history, url, step in _contexts(lines, image_dir):
-        if step.get("error"):
+    for history, url, step, person in _contexts(lines, image_dir, corrections=fmt == "dpo"):
+        if step.get("error") and person is None:
             failed += 1
             continue
         messages = build_messages(family, task, language, history, url, history_images)
-        record = to_ms_swift(family, messages, step["response"])
+        if person is None:
+            record = to_ms_swift(family, messages, step["response"])
+        else:  # a correction pair: what the person did (chosen) against the model's step (rejected)
+            record = to_ms_swift(family, messages, person["response"])
+            record["rejected_response"] = family.history_text(step["response"])
         sources = {path: run_dir / Path(path).name for path in record["images"]}
         if all(src.is_file() for src in sources.values()):
             samples.append(Sample(record, sources))
@@ -136,20 +148,31 @@ def run_samples(run_dir: Path, image_dir: str) -> tuple[list[Sample], dict[str, 
     return samples, facts
 
 
-def _contexts(lines: list[dict[str, Any]], image_dir: str) -> Iterator[tuple[list[Turn], str, dict[str, Any]]]:
-    """For each step: (the history before it, its screenshot's path, its line), rebuilt as the loop kept them."""
+Context = tuple[list[Turn], str, dict[str, Any], dict[str, Any] | None]
+
+
+def _contexts(lines: list[dict[str, Any]], image_dir: str, corrections: bool = False) -> Iterator[Context]:
+    """For each step: (the history before it, its screenshot's path, its line, None), rebuilt as the loop kept
+    them. With `corrections`, instead: one item per takeover the person acted in, pairing the last step before
+    it with the person's `person_actions` line."""
     history: list[Turn] = []
+    last: tuple[list[Turn], str, dict[str, Any]] | None = None
     for line in lines:
         kind = line.get("kind")
         if kind == "note":
             text = line.get("text") or user_note_text(str(line.get("note") or ""), bool(line.get("intervened")))
             history.append(Turn("note", str(text)))
+        elif kind == "person_actions" and corrections and last is not None and isinstance(line.get("response"), str):
+            yield (*last, line)
+            last = None  # one pair per model step
         elif kind == "step":
             shot, reply = line.get("screenshot"), line.get("response")
             if not isinstance(shot, str) or not shot or Path(shot).name != shot or not isinstance(reply, str):
                 continue
             url = f"{image_dir}/{shot}"
-            yield list(history), url, line
+            if not corrections:
+                yield list(history), url, line, None
+            last = (list(history), url, line)
             history.append(Turn("step", reply, url))
 
 
@@ -186,10 +209,14 @@ def export_runs(
     out_dir: Path | None = None,
     *,
     fmt: str = "ms-swift",
-    status: str = "finished",
+    status: str | None = None,
     task_contains: str | None = None,
 ) -> ExportSummary:
-    """Export the chosen runs. Raises ConfigError (a usage error) when there is nothing to export."""
+    """Export the chosen runs. Raises ConfigError (a usage error) when there is nothing to export.
+
+    `status` defaults to finished runs for ms-swift, and to any run for dpo (takeovers happen in runs of
+    every outcome)."""
+    status = status or ("any" if fmt == "dpo" else "finished")
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     if status not in STATUSES:
@@ -210,15 +237,16 @@ def export_runs(
     used: set[str] = set()
     for run_dir in chosen:
         name = _unique(run_dir.name, used)
-        found, facts = run_samples(run_dir, f"{IMAGES_DIR}/{name}")
+        found, facts = run_samples(run_dir, f"{IMAGES_DIR}/{name}", fmt)
         samples += found
         summary.failed_steps += facts["failed_steps"]
         summary.missing_images += facts["missing_images"]
         summary.runs.append(facts)
         summary.max_image_pixels = max(summary.max_image_pixels, facts.pop("image_pixels"))
     if not samples:
-        raise ConfigError(f"nothing to export: the {len(chosen)} selected run(s) have no usable steps")
-    _write(out_dir, samples, summary)
+        what = "takeovers with recorded actions" if fmt == "dpo" else "usable steps"
+        raise ConfigError(f"nothing to export: the {len(chosen)} selected run(s) have no {what}")
+    _write(out_dir, samples, summary, fmt)
     return summary
 
 
@@ -231,7 +259,7 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _write(out_dir: Path, samples: list[Sample], summary: ExportSummary) -> None:
+def _write(out_dir: Path, samples: list[Sample], summary: ExportSummary, fmt: str) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         copied: set[str] = set()
@@ -247,7 +275,7 @@ def _write(out_dir: Path, samples: list[Sample], summary: ExportSummary) -> None
         os.replace(tmp, summary.jsonl)
         summary.samples, summary.images = len(samples), len(copied)
         info = {
-            "format": "ms-swift", "jsonl": JSONL_NAME, "samples": summary.samples, "images": summary.images,
+            "format": fmt, "jsonl": JSONL_NAME, "samples": summary.samples, "images": summary.images,
             "max_image_pixels": summary.max_image_pixels, "exported": time.time(), "runs": summary.runs,
         }
         (out_dir / INFO_NAME).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent_app.core.control import RunControl
+from agent_app.core.person import PersonRecorder
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class _Watch:
     threshold: float
     on_takeover: Callable[[str], None] | None
     reference: tuple[float, float] | None = None
+    person: PersonRecorder | None = None  # records what the person does while they have the controls
 
 
 class GlobalInput:
@@ -180,10 +182,10 @@ class GlobalInput:
         return problems
 
     def watch(self, control: RunControl, threshold_px: float = 12,
-              on_takeover: Callable[[str], None] | None = None) -> None:
-        """Start treating the person's input as a takeover of `control`'s run."""
+              on_takeover: Callable[[str], None] | None = None, person: PersonRecorder | None = None) -> None:
+        """Start treating the person's input as a takeover of `control`'s run (recorded into `person`)."""
         with self._lock:
-            self._watch = _Watch(control, threshold_px, on_takeover, self._pointer())
+            self._watch = _Watch(control, threshold_px, on_takeover, self._pointer(), person)
 
     def unwatch(self) -> None:
         with self._lock:
@@ -203,6 +205,8 @@ class GlobalInput:
         watch = self._watch
         if watch is None or watch.control.paused_by is not None or watch.control.stop_requested:
             return
+        if watch.person is not None:
+            watch.person.start()  # from the very event that took over
         watch.control.pause("takeover")
         if watch.on_takeover:
             watch.on_takeover(why)
@@ -235,10 +239,14 @@ class GlobalInput:
     def _on_click(self, x: float, y: float, button: object, pressed: bool, injected: bool = False) -> None:
         if pressed and not injected and self._persons_pointer_event(x, y):
             self._takeover("a mouse button was pressed")
+        if not injected and self._watch is not None and self._watch.person is not None:
+            self._watch.person.pointer("press" if pressed else "release", x, y, getattr(button, "name", "left"))
 
     def _on_scroll(self, x: float, y: float, dx: float, dy: float, injected: bool = False) -> None:
         if not injected and self._persons_pointer_event(x, y):
             self._takeover("the wheel was turned")
+        if not injected and self._watch is not None and self._watch.person is not None:
+            self._watch.person.pointer("scroll", x, y, dx=dx, dy=dy)
 
     def _persons_pointer_event(self, x: float, y: float) -> bool:
         watch = self._watch
@@ -255,6 +263,7 @@ class GlobalInput:
         # Modifiers held now plus this key (a missed release of another key must not block every hotkey).
         combo = frozenset({k for k in self._pressed if k in MODIFIERS} | {name})
         action = self._hotkeys.get(combo)
+        person = self._watch.person if self._watch is not None and not injected and action is None else None
         if action is not None:
             if not self.activity.pressing(combo):  # the agent's own hotkey action is not a command
                 try:
@@ -263,16 +272,22 @@ class GlobalInput:
                     log.exception("hotkey action failed")
             return
         if name in MODIFIERS or self._watch is None or injected:
+            if person is not None:
+                person.key(name, True)
             return
         phase = self.activity.phase()
         if phase == "busy" or (phase == "grace" and self.activity.owns_key(name)):
             return
         self._takeover("a key was pressed")
+        if person is not None:
+            person.key(name, True, getattr(key, "char", None))
 
     def _on_release(self, key: object, injected: bool = False) -> None:
         name = _key_name(key)
         if name is not None:
             self._pressed.discard(name)
+            if self._watch is not None and self._watch.person is not None and not injected:
+                self._watch.person.key(name, False)
 
 
 def _safe(callback: Callable[..., None]) -> Callable[..., None]:

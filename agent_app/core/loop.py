@@ -20,9 +20,11 @@ from agent_app.core.config import RunConfig, default_runs_dir
 from agent_app.core.control import Resumption, RunControl
 from agent_app.core.errors import AgentAppError, FormatError, Stopped, TakenOver
 from agent_app.core.families import Family, get_family
+from agent_app.core.formatting import format_reply
 from agent_app.core.geometry import CoordinateSpace, Monitor
 from agent_app.core.messages import Turn, build_messages
 from agent_app.core.parser import ParsedReply
+from agent_app.core.person import PersonRecorder
 from agent_app.core.prompts import user_note_text
 from agent_app.core.recorder import Recorder, StepRecord
 from agent_app.core.risk import needs_confirmation
@@ -103,9 +105,11 @@ class Agent:
         control: RunControl | None = None,
         observers: list[Callable[[Event], None]] | None = None,
         guard: WindowGuard | None = None,
+        person: PersonRecorder | None = None,
     ) -> None:
         self.config = config
         self.guard = guard or NoGuard()
+        self.person = person
         self.family: Family = get_family(config.model_family)
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
@@ -312,13 +316,44 @@ class Agent:
         by = self.control.paused_by
         if by == "takeover":
             self.recorder.append({"kind": "takeover", "time": time.time(), "after_step": self.steps})
+            shot = self._takeover_screenshot()
         if by is not None:
             self._status("paused", by=by)
         resumption = self.control.wait_while_paused()
         if resumption is not None:
+            if by == "takeover" and self.person is not None:
+                self._record_person(self.person.stop(), shot)
             if resumption.note.strip() or resumption.intervened:
                 self._add_note(resumption)
             self._status("running")
+
+    def _takeover_screenshot(self) -> str | None:
+        """The screen as the person took it over (our own windows stepped aside for the grab)."""
+        if self.person is None:
+            return None
+        if self.guard.hide():
+            self.screen.wait_until_still(0.5)
+        shot = self.screen.capture(self.model_size)
+        self.guard.show()
+        name = f"takeover-{self.steps:03d}.png"
+        (self.recorder.run_dir / name).write_bytes(shot.png)
+        return name
+
+    def _record_person(self, actions: list[Action], screenshot: str | None) -> None:
+        """What the person did, in the model's own words: the 'chosen' side of a correction pair."""
+        if not actions:
+            return
+        model_actions = [a.mapped(lambda x, y: self.space.to_model(x, y)) for a in actions]
+        reply = format_reply(self.family.name, model_actions, "The user took over and did this instead.",
+                             "; ".join(a.describe() for a in actions))
+        m = self.screen.monitor
+        self.recorder.append({
+            "kind": "person_actions", "time": time.time(), "after_step": self.steps, "screenshot": screenshot,
+            "image_size": list(self.model_size),
+            "monitor": {"left": m.left, "top": m.top, "width": m.width, "height": m.height},
+            "actions": [a.to_json() for a in actions], "response": reply,
+        })
+        self.emit("person_actions", actions=actions)
 
     def _hand_over(self) -> Resumption:
         """call_user in the app or --interactive: pause until the person answers (or declines)."""

@@ -137,6 +137,11 @@ def _event_html(line: dict[str, Any]) -> str:
                else "The person took over, then handed back" if line.get("intervened") else "The person replied")
         text = line.get("note") or "(no note)"
         return f'<div class="event note"><strong>{who}:</strong> {_e(text)}</div>'
+    if kind == "person_actions":
+        acts = "; ".join(_describe(a) for a in line.get("actions") or [])
+        return (f'<div class="event note"><strong>What the person did:</strong> {_e(acts)}'
+                f'<details><summary>In the model\'s words</summary><pre>{_e(line.get("response") or "")}</pre>'
+                "</details></div>")
     if kind == "takeover":
         return '<div class="event note"><strong>The person took the controls</strong> (the agent paused)</div>'
     if kind == "format_error":

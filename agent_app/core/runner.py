@@ -15,6 +15,7 @@ from agent_app.core.executor import PyAutoGUIExecutor
 from agent_app.core.families import FAMILIES
 from agent_app.core.global_input import AgentActivity
 from agent_app.core.loop import Agent, Event, RunResult, WindowGuard
+from agent_app.core.person import PersonRecorder
 from agent_app.core.screen import MSSCapture
 
 
@@ -63,6 +64,7 @@ def run_task(
     observers: list[Callable[[Event], None]] | None = None,
     guard: WindowGuard | None = None,
     activity: AgentActivity | None = None,
+    person: PersonRecorder | None = None,
 ) -> RunResult:
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
@@ -79,7 +81,7 @@ def run_task(
             executor = PyAutoGUIExecutor(screen.monitor, activity=activity)
             agent = Agent(
                 config, screen=screen, executor=executor, client=client, control=control, observers=observers,
-                guard=guard,
+                guard=guard, person=person,
             )
             return agent.run()
         finally:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from agent_app.core.control import RunControl
 from agent_app.core.global_input import GlobalInput
+from agent_app.core.person import PersonRecorder
 
 
 class HotkeyBridge(QObject):
@@ -41,8 +42,8 @@ class HotkeyBridge(QObject):
 
         return self.input.set_hotkeys(bindings, {name: make(name) for name in bindings})
 
-    def watch(self, control: RunControl, threshold_px: float) -> None:
-        self.input.watch(control, threshold_px, on_takeover=self.taken_over.emit)
+    def watch(self, control: RunControl, threshold_px: float, person: PersonRecorder | None = None) -> None:
+        self.input.watch(control, threshold_px, on_takeover=self.taken_over.emit, person=person)
 
     def unwatch(self) -> None:
         self.input.unwatch()

@@ -33,6 +33,7 @@ from agent_app.core.errors import ConfigError
 from agent_app.core.families import FAMILIES
 from agent_app.core.keystore import resolve_api_key
 from agent_app.core.loop import Event, RunResult
+from agent_app.core.person import PersonRecorder
 from agent_app.core.presets import Preset, find_preset, load_presets, merge, save_presets
 from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
@@ -301,8 +302,10 @@ class MainWindow(QMainWindow):
         self.control = RunControl()
         monitor = self._monitor_rect(config.monitor)
         guard = ScreenGuard(monitor) if self.collapse_during_runs else None
-        activity = self.hotkeys.input.activity if self.hotkeys and self.hotkeys.available else None
-        worker = RunWorker(config, self.control, guard, activity)
+        watching = self.hotkeys is not None and self.hotkeys.available
+        activity = self.hotkeys.input.activity if watching else None
+        person = PersonRecorder() if watching else None
+        worker = RunWorker(config, self.control, guard, activity, person)
         worker.event.connect(self._on_event)
         worker.ended.connect(self._on_ended)
         worker.failed.connect(self._on_failed)
@@ -322,8 +325,8 @@ class MainWindow(QMainWindow):
         if self.collapse_during_runs:
             self.hide()  # out of the model's way; the control strip stays in reach
             self.strip.show()
-        if self.hotkeys is not None and self.hotkeys.available:
-            self.hotkeys.watch(self.control, self.settings.takeover_threshold_px)
+        if watching:
+            self.hotkeys.watch(self.control, self.settings.takeover_threshold_px, person)
         self.run_thread.start()
 
     def _monitor_rect(self, index: int) -> QRect:
@@ -394,6 +397,8 @@ class MainWindow(QMainWindow):
             self.tokens[0] += usage.get("prompt_tokens", 0)
             self.tokens[1] += usage.get("completion_tokens", 0)
             self._append_line(line)
+        elif event.kind == "person_actions":
+            self._append_line({"kind": "person_actions", "actions": [a.to_json() for a in d["actions"]]})
         elif event.kind == "note":
             self._append_line({"kind": "note", "note": d["note"], "intervened": d["intervened"],
                                "after_step": event.step})

@@ -17,6 +17,7 @@ LineRole = Qt.ItemDataRole.UserRole + 1
 ThoughtRole = Qt.ItemDataRole.UserRole + 2
 KindRole = Qt.ItemDataRole.UserRole + 3
 THUMB = QSize(160, 90)
+SHOWN = ("step", "note", "person_actions")  # trajectory lines the viewer lists
 
 
 def describe_actions(line: dict[str, Any]) -> str:
@@ -36,12 +37,12 @@ class StepListModel(QAbstractListModel):
     def reset(self, run_dir: Path | None, lines: list[dict[str, Any]] | None = None) -> None:
         self.beginResetModel()
         self.run_dir = run_dir
-        self.lines = [x for x in (lines or []) if x.get("kind") in ("step", "note")]
+        self.lines = [x for x in (lines or []) if x.get("kind") in SHOWN]
         self._thumbs.clear()
         self.endResetModel()
 
     def append(self, line: dict[str, Any]) -> None:
-        if line.get("kind") not in ("step", "note"):
+        if line.get("kind") not in SHOWN:
             return
         row = len(self.lines)
         self.beginInsertRows(QModelIndex(), row, row)
@@ -77,6 +78,10 @@ class StepListModel(QAbstractListModel):
             return line
         if role == KindRole:
             return line.get("kind")
+        if line.get("kind") == "person_actions":
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"You did: {describe_actions(line)}"
+            return None
         if line.get("kind") == "note":
             if role == Qt.ItemDataRole.DisplayRole:
                 who = "You took over, then handed back" if line.get("intervened") else "You replied"

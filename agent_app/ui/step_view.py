@@ -30,7 +30,7 @@ ACCENT = QColor("#4f46e5")
 
 class StepDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt's name
-        if index.data(KindRole) == "note":
+        if index.data(KindRole) in ("note", "person_actions"):
             return QSize(option.rect.width(), option.fontMetrics.height() * 2 + 2 * PAD)
         return QSize(option.rect.width(), THUMB.height() + 2 * PAD)
 
@@ -52,7 +52,7 @@ class StepDelegate(QStyledItemDelegate):
         muted = QColor(text_color)
         muted.setAlphaF(0.68)
         r = option.rect.adjusted(PAD + 2, PAD, -PAD, -PAD)
-        if index.data(KindRole) == "note":
+        if index.data(KindRole) in ("note", "person_actions"):
             painter.setPen(QColor("#2b8a3e"))
             font = QFont(option.font)
             font.setItalic(True)
@@ -154,6 +154,14 @@ class StepDetail(QWidget):
             for w in (self.thought, self.actions, self.metrics):
                 w.setText("")
             self.raw.setPlainText("")
+            return
+        if line.get("kind") == "person_actions":
+            self.view.set_step(None, None)
+            self.title.setText("What you did while you had control")
+            self.thought.setText("Recorded in the model's own action space: a correction the model can learn from.")
+            self.actions.setText(f"<b>Actions:</b> {_html(describe_actions(line))}")
+            self.metrics.setText("")
+            self.raw.setPlainText(str(line.get("response") or ""))
             return
         if line.get("kind") == "note":
             self.view.set_step(None, None)

@@ -14,6 +14,7 @@ from agent_app.core.control import RunControl
 from agent_app.core.errors import ConfigError
 from agent_app.core.global_input import AgentActivity
 from agent_app.core.loop import RunResult
+from agent_app.core.person import PersonRecorder
 
 
 class ScreenGuard(QObject):
@@ -68,9 +69,10 @@ class RunWorker(QObject):
     failed = Signal(str)
 
     def __init__(self, config: RunConfig, control: RunControl, guard: ScreenGuard | None,
-                 activity: AgentActivity | None = None) -> None:
+                 activity: AgentActivity | None = None, person: PersonRecorder | None = None) -> None:
         super().__init__()
         self.config, self.control, self.guard, self.activity = config, control, guard, activity
+        self.person = person
 
     @Slot()
     def run(self) -> None:
@@ -78,7 +80,7 @@ class RunWorker(QObject):
 
         try:
             result: RunResult = run_task(self.config, self.control, [self.event.emit], guard=self.guard,
-                                         activity=self.activity)
+                                         activity=self.activity, person=self.person)
         except ConfigError as e:
             self.failed.emit(str(e))
             return
