@@ -4,9 +4,23 @@ help with a reply box (the call_user hand-over)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
-ICONS = {"finished": "✔", "error": "✖", "call_user": "🙋", "info": "ℹ", "takeover": "✋"}
+ICONS = {  # standard icons: they exist on every platform and theme, unlike emoji glyphs
+    "finished": QStyle.StandardPixmap.SP_DialogApplyButton, "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+    "call_user": QStyle.StandardPixmap.SP_MessageBoxQuestion, "takeover": QStyle.StandardPixmap.SP_MessageBoxQuestion,
+    "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+}
 
 
 class Banner(QFrame):
@@ -71,7 +85,8 @@ class Banner(QFrame):
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        self.icon.setText(ICONS.get(kind, "ℹ"))
+        icon = self.style().standardIcon(ICONS.get(kind, QStyle.StandardPixmap.SP_MessageBoxInformation))
+        self.icon.setPixmap(icon.pixmap(24, 24))
         self.title.setText(title)
         self.text.setText(text)
         self.text.setVisible(bool(text))

@@ -415,6 +415,7 @@ class MainWindow(QMainWindow):
         elif status == "paused" and d.get("by") == "call_user":
             self._set_state("call_user")
             thought = d.get("thought") or self._last_thought or "(no reason given)"
+            self.strip.hide()  # the window itself asks now
             self.bring_forward()
             self.banner.show_message("call_user", "The model needs your help", thought)
             self.tray.notify("agent-app needs you", thought)

@@ -28,9 +28,16 @@ from PySide6.QtWidgets import (
 
 from agent_app.core.errors import ConfigError
 from agent_app.core.families import FAMILIES
-from agent_app.core.global_input import check_hotkeys
+from agent_app.core.global_input import check_hotkeys, describe, parse_hotkey
 from agent_app.core.presets import Preset, load_presets, merge, save_presets
 from agent_app.ui.keyseq import to_pynput, to_sequence
+
+
+def _readable(spec: str) -> str:
+    try:
+        return describe(parse_hotkey(spec))
+    except ValueError:
+        return spec
 
 
 class PresetsDialog(QDialog):
@@ -129,7 +136,7 @@ class PresetsDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for p in self.presets:
-            item = QListWidgetItem(p.name + (f"   ⌨ {p.hotkey}" if p.hotkey else ""))
+            item = QListWidgetItem(p.name + (f"   ({_readable(p.hotkey)})" if p.hotkey else ""))
             self.list.addItem(item)
         self.list.blockSignals(False)
         has = bool(self.presets)
@@ -167,7 +174,7 @@ class PresetsDialog(QDialog):
         )
         item = self.list.item(row)
         p = self.presets[row]
-        item.setText(p.name + (f"   ⌨ {p.hotkey}" if p.hotkey else ""))
+        item.setText(p.name + (f"   ({_readable(p.hotkey)})" if p.hotkey else ""))
         self._check()
 
     def _check(self) -> list[str]:

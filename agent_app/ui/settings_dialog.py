@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -65,6 +67,8 @@ class SettingsDialog(QDialog):
             self.provider.addItem(p.label, p.key)
         self.provider_hint = QLabel()
         self.provider_hint.setWordWrap(True)
+        # Wrapped labels in a form layout need to say they grow in height, or Qt clips their second line.
+        self.provider_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         self.provider_hint.setObjectName("muted")
         self.base_url = QLineEdit()
         self.base_url.setPlaceholderText("http://localhost:8000/v1")
@@ -84,6 +88,7 @@ class SettingsDialog(QDialog):
         self.key_note = QLabel()
         self.key_note.setObjectName("muted")
         self.key_note.setWordWrap(True)
+        self.key_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         if self._saved_key:
             self.key.setText(self._saved_key)
         if keystore.keychain_available():
@@ -141,7 +146,7 @@ class SettingsDialog(QDialog):
         lform = QFormLayout(limits)
         lform.addRow("Step budget", self.max_steps)
         lform.addRow("Screenshots per request", self.history_images)
-        lform.addRow("wait() sleeps", self.wait_seconds)
+        lform.addRow("A wait() pauses for", self.wait_seconds)
         lform.addRow("Model timeout", self.timeout)
         lform.addRow("Thought language", self.language)
         lform.addRow("Screenshot size", self.pixels)
@@ -171,11 +176,16 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
 
+        self.tabs = QTabWidget()  # tabs keep the dialog within a 1366x768 screen
+        for title, group in (("Model", endpoint), ("Runs", limits), ("Hotkeys and safety", safety)):
+            page = QWidget()
+            page_lay = QVBoxLayout(page)
+            page_lay.addWidget(group)
+            page_lay.addStretch(1)
+            self.tabs.addTab(page, title)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
-        lay.addWidget(endpoint)
-        lay.addWidget(limits)
-        lay.addWidget(safety)
+        lay.addWidget(self.tabs)
         lay.addWidget(buttons)
         self._load(settings)
         self.provider.currentIndexChanged.connect(self._provider_changed)

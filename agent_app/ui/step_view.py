@@ -57,7 +57,7 @@ class StepDelegate(QStyledItemDelegate):
             font = QFont(option.font)
             font.setItalic(True)
             painter.setFont(font)
-            painter.drawText(r, Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, "🙋 " + str(index.data()))
+            painter.drawText(r, Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, "✎  " + str(index.data()))
             painter.restore()
             return
         thumb: QPixmap | None = index.data(Qt.ItemDataRole.DecorationRole)
