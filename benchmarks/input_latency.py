@@ -20,19 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def start_display() -> tuple[list[subprocess.Popen], str]:
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        display = ":" + f.readline().strip()
-    wm = subprocess.Popen(["openbox", "--sm-disable"], env={**os.environ, "DISPLAY": display},
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    return [wm, xvfb], display
-
-
 def wait_for(condition, timeout: float = 2.0) -> float:  # condition: a predicate
     deadline = time.perf_counter() + timeout
     while not condition():
@@ -46,7 +33,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trials", type=int, default=30)
     args = p.parse_args()
-    procs, display = start_display()
+    from agent_app.testing.xserver import start_window_manager, start_xvfb
+
+    xvfb, display = start_xvfb(1920, 1080)
+    procs = [start_window_manager(display), xvfb]
     os.environ["DISPLAY"] = display
     try:
         from agent_app.core.control import RunControl

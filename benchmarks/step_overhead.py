@@ -30,23 +30,11 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def start_display(width: int, height: int) -> tuple[subprocess.Popen, subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        display = ":" + f.readline().strip()
-    wm = subprocess.Popen(["openbox", "--sm-disable"], env={**os.environ, "DISPLAY": display},
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    return xvfb, wm, display
-
-
 def bench(width: int, height: int, steps: int) -> dict:
-    xvfb, wm, display = start_display(width, height)
+    from agent_app.testing.xserver import start_window_manager, start_xvfb
+
+    xvfb, display = start_xvfb(width, height)
+    wm = start_window_manager(display)
     os.environ["DISPLAY"] = display
     # A realistic desktop: a window full of text to capture, not a flat colour.
     target = subprocess.Popen(

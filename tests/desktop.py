@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from agent_app.testing.xserver import start_window_manager, start_xvfb
+
 
 def need(tool: str) -> str:
     path = shutil.which(tool)
@@ -91,30 +93,13 @@ class Desktop:
     def start(cls, width: int, height: int, session: Session) -> Desktop:
         need("Xvfb")
         need("openbox")
-        read_fd, write_fd = os.pipe()
-        xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
-             "-noreset"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        os.close(write_fd)
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()
-        if not number:
-            _stop(xvfb)
-            pytest.fail("Xvfb did not start")
-        display = f":{number}"
+        try:
+            xvfb, display = start_xvfb(width, height)
+        except RuntimeError as e:
+            pytest.fail(str(e))
         env = {**session.env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "GDK_BACKEND": "x11"}
         desktop = cls(width, height, display, env, [xvfb])
-        desktop.procs.append(desktop.spawn(["openbox", "--sm-disable"]))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # openbox has taken over once it set its _NET_SUPPORTING_WM_CHECK
-            probe = subprocess.run(
-                ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], capture_output=True, text=True, env=desktop.full_env()
-            )
-            if "window id" in probe.stdout:
-                break
-            time.sleep(0.05)
+        desktop.procs.append(start_window_manager(display, desktop.full_env()))
         return desktop
 
     def full_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
     DISPLAY=:99 .venv/bin/python tools/screenshots.py 1920 1080 [OUT_DIR]
 
-Needs a display of that size with a window manager and, for a realistic desktop, a window to act on (for
-example `cp /usr/share/common-licenses/GPL-3 /tmp/sample.txt; mousepad --disable-server /tmp/sample.txt`). A scripted model drives a short run with a hand-over;
-the pictures are written as OUT_DIR/<name>-<W>x<H>.png (default OUT_DIR: docs).
+Needs a display of that size with a window manager and, for a realistic desktop, a window to act on:
+    cp /usr/share/common-licenses/GPL-3 /tmp/sample.txt; mousepad --disable-server /tmp/sample.txt &
+A scripted model drives a short run with a hand-over; the pictures are written as OUT_DIR/<name>-<W>x<H>.png
+(default OUT_DIR: docs).
 """
 
 from __future__ import annotations
