@@ -125,6 +125,9 @@ def _err(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from agent_app.core.logs import setup_logging
+
+    setup_logging()
     if not argv:
         from agent_app.ui.app import main as app_main
 

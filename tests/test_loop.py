@@ -194,3 +194,23 @@ def test_relative_families(server, tmp_path, family, reply):
     a, ex = agent(server, tmp_path, model_family=family)
     a.run()
     assert (ex.actions[0].x, ex.actions[0].y) == (960, 540)
+
+
+def test_a_bug_ends_the_run_cleanly_with_every_step_on_disk(server, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AGENT_APP_DATA_DIR", str(tmp_path / "data"))
+    server.add(CLICK.format(x=10), CLICK.format(x=900))
+    a, ex = agent(server, tmp_path)
+    calls = []
+
+    def explode(action, check):
+        calls.append(action)
+        if len(calls) == 2:
+            raise RuntimeError("a bug in an executor")
+
+    ex.execute = explode
+    result = a.run()
+    assert result.status == "error" and result.error.startswith("internal error: RuntimeError: a bug")
+    assert "agent-app.log" in result.error
+    kinds = [x["kind"] for x in read_trajectory(result.run_dir)]
+    assert kinds == ["header", "step", "step", "end"]
+    assert "Traceback" not in capsys.readouterr().err

@@ -22,6 +22,7 @@ from agent_app.core.errors import AgentAppError, FormatError, Stopped, TakenOver
 from agent_app.core.families import Family, get_family
 from agent_app.core.formatting import format_reply
 from agent_app.core.geometry import CoordinateSpace, Monitor
+from agent_app.core.logs import log_path
 from agent_app.core.messages import Turn, build_messages
 from agent_app.core.parser import ParsedReply
 from agent_app.core.person import PersonRecorder
@@ -175,7 +176,8 @@ class Agent:
             result.status, result.error = "error", str(e)
         except Exception as e:
             log.exception("internal error")
-            result.status, result.error = "error", f"internal error: {type(e).__name__}: {e}"
+            result.status = "error"
+            result.error = f"internal error: {type(e).__name__}: {e} (details in {log_path()})"
         finally:
             self.executor.release_all()
             self.guard.show()
