@@ -111,7 +111,29 @@ def main() -> None:
     step(always, lambda: dialogs.update(presets=window.open_presets()))
     step(always, lambda: (shot("saved-tasks", dialogs["presets"]), dialogs["presets"].reject()))
     step(always, run)
-    step(lambda: window.steps_done >= 1 and window.strip.isVisible(), lambda: shot("control-strip"))
+    def strip_and_model_view() -> None:
+        """What the person sees (the strip on top) beside what the model saw at the next step (no strip)."""
+        shot("control-strip")
+        seen = window.steps_done
+        strip = window.strip.frameGeometry()
+        assert window.run_dir is not None
+
+        def compose() -> None:
+            if window.steps_done <= seen:
+                QTimer.singleShot(100, compose)
+                return
+            person = Image.open(out / f"control-strip-{width}x{height}.png")
+            model = Image.open(window.run_dir / f"step-{seen + 1:03d}.png").resize(person.size)
+            box = (max(0, strip.x() - 40), 0, min(width, strip.right() + 40), strip.bottom() + 60)
+            top, bottom = person.crop(box), model.crop(box)
+            pair = Image.new("RGB", (top.width, top.height * 2 + 6), "white")
+            pair.paste(top, (0, 0))
+            pair.paste(bottom, (0, top.height + 6))
+            pair.save(out / f"strip-vs-model-{width}x{height}.png")
+
+        compose()
+
+    step(lambda: window.steps_done >= 1 and window.strip.isVisible(), strip_and_model_view)
     step(lambda: window.state == "call_user", lambda: None)  # then one beat for the window to paint
     step(always, lambda: shot("main-hand-over"))
     step(always, lambda: window.resume_with_note("Save it in ~/Documents"))
