@@ -32,13 +32,29 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = create_app(argv)
     from agent_app.core.config import Settings
+    from agent_app.ui.hotkeys import HotkeyBridge
     from agent_app.ui.main_window import MainWindow
+    from agent_app.ui.single_instance import SingleInstance
 
+    instance = SingleInstance()
+    if instance.ask_running("show"):
+        print("agent-app is already running; brought its window forward", file=sys.stderr)
+        return 0
+    instance.listen()
     settings = Settings.load()
-    window = MainWindow(settings)
+    hotkeys = HotkeyBridge()
+    app.aboutToQuit.connect(hotkeys.close)
+    window = MainWindow(settings, hotkeys=hotkeys)
+    instance.activated.connect(lambda _message: window.bring_forward())
     window.closed.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # the window hides during runs; quitting is explicit
     window.show()
+    from agent_app.core.permissions import check, startup_message
+
+    if message := startup_message(check()):  # macOS: Accessibility, Screen Recording; Windows: elevated target
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(window, "agent-app needs a permission", message)
     if not settings.configured:
         from PySide6.QtCore import QTimer
 
