@@ -250,3 +250,21 @@ def test_what_the_person_does_becomes_a_correction_pair(qtbot, window, server, d
         "click(start_box='<|box_start|>(" + wrong_step.split("'(")[1].split(")'")[0] + ")<|box_end|>')")
     assert sum(m["content"].count("<image>") for m in pair["messages"]) == len(pair["images"]) == 1
     assert all((out / image).is_file() for image in pair["images"])
+
+
+def test_a_click_into_a_window_that_would_swallow_it_is_refused_with_a_reason(qapp, desktop):
+    """On Windows an elevated window silently drops our input; the executor checks the target first.
+    Here the check is injected (the real one needs Windows): the click must not happen and say why."""
+    from agent_app.core.actions import Action
+    from agent_app.core.errors import ExecutionError
+    from agent_app.core.executor import PyAutoGUIExecutor
+    from agent_app.core.geometry import Monitor
+
+    desktop.xdotool("mousemove", "--sync", "100", "100")
+    executor = PyAutoGUIExecutor(Monitor(0, 0, 1920, 1080), target_check=lambda p: (
+        "“Admin tool” runs as administrator" if p == (500, 500) else None))
+    with pytest.raises(ExecutionError, match="runs as administrator"):
+        executor.execute(Action("click", x=500, y=500))
+    assert desktop.pointer() == (100, 100)
+    executor.execute(Action("click", x=600, y=600))
+    assert desktop.pointer() == (600, 600)

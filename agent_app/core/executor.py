@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from agent_app.core.actions import Action
 from agent_app.core.clipboard import Clipboard
@@ -32,12 +31,6 @@ TYPE_SLICE = 8
 DRAG_STEPS = 12
 DRAG_DURATION_S = 0.25
 PASTE_SETTLE_S = 0.15  # give the target app time to fetch the clipboard before it is restored
-
-
-class Executor(Protocol):
-    def execute(self, action: Action, check: Callable[[], None]) -> None: ...
-
-    def release_all(self) -> None: ...
 
 
 def ensure_xauthority() -> None:
@@ -58,6 +51,21 @@ def _load_pyautogui():  # returns the pyautogui module
     pyautogui.MINIMUM_DURATION = 0
     pyautogui.FAILSAFE = True
     return pyautogui
+
+
+def default_target_check(platform: str) -> Callable[[tuple[int, int]], str | None] | None:
+    """On Windows: a check that the window under a point does not run elevated while we do not."""
+    if platform != "win32":
+        return None
+    from agent_app.core.permissions import elevated_target_problem, windows_probes
+
+    probes = windows_probes()
+
+    def check(point: tuple[int, int]) -> str | None:
+        problem = elevated_target_problem(probes, point=point)
+        return problem.message if problem else None
+
+    return check
 
 
 def split_for_typing(text: str) -> list[tuple[bool, str]]:
@@ -83,6 +91,7 @@ class PyAutoGUIExecutor:
         scroll_notches: int = SCROLL_NOTCHES,
         clipboard: Clipboard | None = None,
         activity: AgentActivity | None = None,
+        target_check: Callable[[tuple[int, int]], str | None] | None = None,
     ) -> None:
         self.pg = _load_pyautogui()
         self.monitor = monitor
@@ -90,6 +99,8 @@ class PyAutoGUIExecutor:
         self.scroll_units = scroll_notches * _NOTCH_UNITS.get(self.platform, 1)
         self.clipboard = clipboard or Clipboard()
         self.activity = activity
+        # Windows blocks input into elevated windows (UIPI) without an error: say so instead of clicking.
+        self.target_check = target_check if target_check is not None else default_target_check(self.platform)
         self._held_keys: list[str] = []
         self._held_buttons: list[str] = []
         self._last_target: tuple[int, int] | None = tuple(self.pg.position())
@@ -147,7 +158,11 @@ class PyAutoGUIExecutor:
                 self.activity.end(self._last_target)
 
     def _point(self, action: Action) -> tuple[int, int]:
-        return self._safe_point(int(action.x), int(action.y))
+        point = self._safe_point(int(action.x), int(action.y))
+        problem = self.target_check(point) if self.target_check else None
+        if problem:
+            raise ExecutionError(problem)
+        return point
 
     def _do_click(self, action: Action, check: Callable[[], None]) -> None:
         x, y = self._point(action)
