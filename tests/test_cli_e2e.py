@@ -3,6 +3,7 @@ real HTTP server on 127.0.0.1 that each test scripts."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -268,3 +269,33 @@ def test_kill_mid_run_loses_at_most_the_step_in_flight(desktop, cli, server):
     assert [x["kind"] for x in lines] == ["header", "step", "step"]
     listed = cli.run("runs", "show", run_dir.name, "--runs-dir", str(cli.runs_dir))
     assert "incomplete" in listed.stdout
+
+
+def test_run_a_saved_task_by_name(desktop, cli, server):
+    config = Path(cli.env["AGENT_APP_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "presets.json").write_text(json.dumps({"format": "agent-app presets", "presets": [
+        {"name": "Greeter", "task": "greet from the preset", "max_steps": 2, "hotkey": "<ctrl>+<alt>+1"}]}))
+    server.default = click(desktop, 640, 480)
+    proc, summary = cli.run_task(server, "", "--preset", "greeter")
+    assert proc.returncode == 3 and summary["steps"] == 2  # the preset's budget
+    assert read_trajectory(summary["run_dir"])[0]["task"] == "greet from the preset"
+    proc = cli.run("run", "--preset", "Nope", "--base-url", server.base_url)
+    assert proc.returncode == 2 and "no saved task named 'Nope'" in proc.stderr and "Greeter" in proc.stderr
+
+
+def test_interactive_confirmation_on_the_terminal(desktop, cli, server):
+    server.add(click(desktop, 300, 300), click(desktop, 900, 700), FINISH)
+    desktop.xdotool("mousemove", "--sync", "10", "10")
+    proc, summary = cli.run_task(server, "careful", "--interactive", "--confirm", "always",
+                                 input="y\nno, use the menu instead\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "The agent wants to: click (300, 300)" in proc.stderr
+    assert desktop.pointer() == (300, 300)  # the second click was declined
+    lines = read_trajectory(summary["run_dir"])
+    declined = next(x for x in lines if x.get("declined"))
+    assert declined["note"] == "no, use the menu instead"
+    last = server.chat_requests()[-1]["body"]["messages"]
+    assert "did not allow that action" in json.dumps(last) and "use the menu instead" in json.dumps(last)
+    proc = cli.run("run", "x", "--confirm", "always", "--base-url", server.base_url)
+    assert proc.returncode == 2 and "--confirm needs --interactive" in proc.stderr
