@@ -13,9 +13,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent_app.core.errors import EndpointError, Stopped, TakenOver
+
+if TYPE_CHECKING:
+    from agent_app.core.config import RunConfig
 
 RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 MAX_RETRY_AFTER_S = 30.0
@@ -127,6 +130,11 @@ class ModelClient:
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout,
         )
+
+    @classmethod
+    def for_run(cls, config: RunConfig) -> ModelClient:
+        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
+                   stream=config.stream)
 
     def close(self) -> None:
         self._client.close()

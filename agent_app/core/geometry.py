@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 FACTOR = 28
 MIN_PIXELS = 100 * FACTOR * FACTOR
@@ -68,6 +69,19 @@ class Monitor:
     def contains(self, x: int, y: int) -> bool:
         return self.left <= x < self.left + self.width and self.top <= y < self.top + self.height
 
+    def to_json(self) -> dict[str, int]:
+        return {"left": self.left, "top": self.top, "width": self.width, "height": self.height}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None, default_size: tuple[int, int] = (1, 1)) -> Monitor:
+        data = data or {}
+        return cls(int(data.get("left", 0)), int(data.get("top", 0)),
+                   int(data.get("width") or default_size[0]), int(data.get("height") or default_size[1]))
+
+    def to_picture(self, x: float, y: float, width: float, height: float) -> tuple[float, float]:
+        """Where screen pixel (x, y) lies on a picture of this monitor drawn `width`×`height` (for markers)."""
+        return (x - self.left) / self.width * width, (y - self.top) / self.height * height
+
     def clamp(self, x: float, y: float) -> tuple[int, int]:
         cx = min(max(int(x), self.left), self.left + self.width - 1)
         cy = min(max(int(y), self.top), self.top + self.height - 1)
@@ -92,9 +106,4 @@ class CoordinateSpace:
         """The inverse: where a screen pixel lies in the model's units (used to record a person's actions)."""
         m = self.monitor
         return (sx - m.left) / m.width * self.span_w, (sy - m.top) / m.height * self.span_h
-
-    def to_image(self, sx: float, sy: float, image_w: int, image_h: int) -> tuple[float, float]:
-        """Where a screen pixel lies in an image of the monitor of the given size (for drawing markers)."""
-        m = self.monitor
-        return (sx - m.left) / m.width * image_w, (sy - m.top) / m.height * image_h
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agent_app.core.actions import TERMINAL_TYPES, Action
-from agent_app.core.client import ImageLimitError, ModelClient, ModelReply, Sampling
+from agent_app.core.client import ImageLimitError, ModelClient, ModelReply
 from agent_app.core.config import RunConfig, default_runs_dir
 from agent_app.core.control import Resumption, RunControl
 from agent_app.core.errors import AgentAppError, FormatError, Stopped, TakenOver
@@ -115,10 +115,7 @@ class Agent:
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
         self.observers = list(observers or [])
-        self.client = client or ModelClient(
-            config.base_url, config.model, config.api_key,
-            timeout=config.timeout, retries=config.retries, stream=config.stream, sampling=Sampling(),
-        )
+        self.client = client or ModelClient.for_run(config)
         self.history: list[Turn] = []
         self.history_images = max(1, config.history_images)
         self.steps = 0
@@ -348,11 +345,9 @@ class Agent:
         model_actions = [a.mapped(lambda x, y: self.space.to_model(x, y)) for a in actions]
         reply = format_reply(self.family.name, model_actions, "The user took over and did this instead.",
                              "; ".join(a.describe() for a in actions))
-        m = self.screen.monitor
         self.recorder.append({
             "kind": "person_actions", "time": time.time(), "after_step": self.steps, "screenshot": screenshot,
-            "image_size": list(self.model_size),
-            "monitor": {"left": m.left, "top": m.top, "width": m.width, "height": m.height},
+            "image_size": list(self.model_size), "monitor": self.screen.monitor.to_json(),
             "actions": [a.to_json() for a in actions], "response": reply,
         })
         self.emit("person_actions", actions=actions)

@@ -41,14 +41,13 @@ class StepRecord:
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        m = self.monitor
         return {
             "kind": "step",
             "step": self.step,
             "time": round(self.started_at, 3),
             "screenshot": self.screenshot,
             "image_size": list(self.image_size),
-            "monitor": {"left": m.left, "top": m.top, "width": m.width, "height": m.height},
+            "monitor": self.monitor.to_json(),
             "response": self.response,
             "thought": self.thought,
             "actions": [a.to_json() for a in self.actions],

@@ -11,6 +11,8 @@ import html
 import json
 from typing import Any
 
+from agent_app.core.geometry import Monitor
+
 _CSS = """
 :root{color-scheme:light dark;--fg:#1d2330;--muted:#667085;--bg:#f6f7f9;--card:#fff;--line:#e4e7ec;
 --accent:#e5484d;--ok:#2f9e44;--warn:#e67700;--err:#c92a2a}
@@ -54,10 +56,8 @@ def _time(ts: Any) -> str:
 
 
 def _to_image(line: dict[str, Any], x: float, y: float) -> tuple[float, float]:
-    m = line.get("monitor") or {}
     w, h = (line.get("image_size") or [1, 1])[:2]
-    mw, mh = m.get("width") or w, m.get("height") or h
-    return (x - m.get("left", 0)) / mw * w, (y - m.get("top", 0)) / mh * h
+    return Monitor.from_json(line.get("monitor"), (w, h)).to_picture(x, y, w, h)
 
 
 def _overlay(line: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent_app.core.client import ModelClient, Sampling
+from agent_app.core.client import ModelClient
 from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
 from agent_app.core.errors import ConfigError, EndpointError
@@ -40,13 +40,6 @@ def validate(config: RunConfig) -> None:
         raise ConfigError("--timeout must be positive")
 
 
-def make_client(config: RunConfig) -> ModelClient:
-    return ModelClient(
-        config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-        stream=config.stream, sampling=Sampling(),
-    )
-
-
 def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
     """With no model name given, use the endpoint's only (or first) model, as its /models lists them."""
     try:
@@ -69,7 +62,7 @@ def run_task(
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
     control = control or RunControl()
-    client = make_client(config)
+    client = ModelClient.for_run(config)
     try:
         if not config.model:
             try:

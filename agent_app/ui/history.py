@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -122,13 +122,6 @@ class HistoryDialog(QDialog):
         if box.clickedButton() is delete:
             runs.delete_run(run.path)
             self.refresh()
-
-    def select_run(self, run_id: str) -> QModelIndex | None:
-        for row, info in enumerate(self.model.runs):
-            if info.run_id == run_id:
-                self.table.selectRow(row)
-                return self.model.index(row, 0)
-        return None
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -9,6 +9,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from agent_app.core.geometry import Monitor
+
 MARK = QColor("#e5484d")
 
 
@@ -39,11 +41,8 @@ class ScreenshotView(QWidget):
     def to_widget(self, x: float, y: float) -> QPointF:
         """Screen pixel (as recorded) → widget point, through the monitor → image mapping."""
         target = self._target()
-        m = self.line.get("monitor") or {}
-        mw = m.get("width") or 1
-        mh = m.get("height") or 1
-        return QPointF(target.x() + (x - m.get("left", 0)) / mw * target.width(),
-                       target.y() + (y - m.get("top", 0)) / mh * target.height())
+        px, py = Monitor.from_json(self.line.get("monitor")).to_picture(x, y, target.width(), target.height())
+        return QPointF(target.x() + px, target.y() + py)
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802
         p = QPainter(self)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.ui.models import THUMB, KindRole, LineRole, ThoughtRole, describe_actions
+from agent_app.ui.models import THUMB, KindRole, ThoughtRole, describe_actions
 from agent_app.ui.screenshot_view import ScreenshotView
 
 PAD = 8
@@ -190,7 +190,3 @@ def _html(text: str) -> str:
     import html
 
     return html.escape(text)
-
-
-def step_line(index: QModelIndex) -> dict[str, Any] | None:
-    return index.data(LineRole) if index.isValid() else None
