@@ -321,3 +321,21 @@ def test_run_without_settings_asks_for_an_endpoint_first(qtbot, app_dirs, server
     assert w.last_result.status == "finished"
     assert Settings.load().base_url == server.base_url
     w.strip.close()
+
+
+def test_watching_with_the_window_shown_does_not_steal_the_targets_focus(qtbot, window, server, desktop):
+    zen = desktop.spawn(["zenity", "--entry", "--title", "Focus target", "--text", "Name"],
+                        stdout=subprocess.PIPE, text=True)
+    desktop.procs.append(zen)
+    x, y, w, h = desktop.wait_window("Focus target")
+
+    server.add(click_at(x + w // 2, y + h // 2), {"text": "Thought: Type.\nAction: type(content='abc')", "delay": 0.8},
+               "Thought: Submit.\nAction: hotkey(key='enter')", FINISH)
+    window.task.setPlainText("type while watched")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.steps.rowCount() >= 1, timeout=20000)
+    qtbot.mouseClick(window.strip.show_window, Qt.MouseButton.LeftButton)  # the person wants to watch
+    qtbot.waitUntil(lambda: window.isVisible(), timeout=5000)
+    wait_ended(qtbot, window)
+    assert window.last_result.status == "finished"
+    assert zen.communicate(timeout=10)[0] == "abc\n"  # every key reached the target, none went to our window

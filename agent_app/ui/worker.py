@@ -54,7 +54,11 @@ class ScreenGuard(QObject):
     @Slot()
     def _show(self) -> None:
         for w in self._hidden:
+            # Coming back must not take the keyboard focus from the window the agent is typing into.
+            before = w.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+            w.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
             w.show()
+            w.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, before)
         self._hidden.clear()
 
     def _in_the_way(self, w: QWidget) -> bool:
