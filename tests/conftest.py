@@ -38,6 +38,14 @@ def desktops(dbus_session):
         desktop.stop()
 
 
+@pytest.fixture(scope="session")
+def two_monitors(dbus_session):
+    """1920x1080 on the left, 1366x768 on the right, one X screen."""
+    d = Desktop.start_two_monitors((1920, 1080), (1366, 768), dbus_session)
+    yield d
+    d.stop()
+
+
 @pytest.fixture
 def desktop(desktops):
     """A 1920x1080 desktop; target windows a test opens are closed after it."""

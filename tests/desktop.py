@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_app.testing.xserver import start_window_manager, start_xvfb
+from agent_app.testing.xserver import start_two_monitor_xorg, start_window_manager, start_xvfb
 
 
 def need(tool: str) -> str:
@@ -99,6 +99,19 @@ class Desktop:
             pytest.fail(str(e))
         env = {**session.env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "GDK_BACKEND": "x11"}
         desktop = cls(width, height, display, env, [xvfb])
+        desktop.procs.append(start_window_manager(display, desktop.full_env()))
+        return desktop
+
+    @classmethod
+    def start_two_monitors(cls, left: tuple[int, int], right: tuple[int, int], session: Session) -> Desktop:
+        """Two monitors side by side on one X screen (Xorg's dummy driver; Xvfb cannot split a screen)."""
+        need("Xorg")
+        try:
+            xorg, display = start_two_monitor_xorg(left, right, tempfile.mkdtemp(prefix="agent-app-xorg-"))
+        except (RuntimeError, subprocess.CalledProcessError) as e:
+            pytest.fail(f"a two-monitor X server did not start: {e}")
+        env = {**session.env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "GDK_BACKEND": "x11"}
+        desktop = cls(left[0] + right[0], max(left[1], right[1]), display, env, [xorg])
         desktop.procs.append(start_window_manager(display, desktop.full_env()))
         return desktop
 

@@ -299,3 +299,35 @@ def test_interactive_confirmation_on_the_terminal(desktop, cli, server):
     assert "did not allow that action" in json.dumps(last) and "use the menu instead" in json.dumps(last)
     proc = cli.run("run", "x", "--confirm", "always", "--base-url", server.base_url)
     assert proc.returncode == 2 and "--confirm needs --interactive" in proc.stderr
+
+
+def test_the_chosen_monitor_is_captured_and_clicked(two_monitors, app_env, tmp_path, server):
+    """Monitor offsets: the model sees only the chosen monitor, and its clicks land on that monitor."""
+    import base64
+    import io
+    import sys
+
+    from conftest import CLI
+    from PIL import Image
+
+    code = "import json, mss; print(json.dumps([[m['left'], m['width'], m['height']] for m in mss.MSS().monitors[1:]]))"
+    listed = subprocess.run([sys.executable, "-c", code], env=two_monitors.full_env(), capture_output=True, text=True,
+                            check=True).stdout
+    right = json.loads(listed).index([1920, 1366, 768]) + 1  # mss's number for the right-hand monitor
+    seen: list[tuple[int, int]] = []
+
+    def image_then(reply):
+        def item(body):
+            url = body["messages"][-1]["content"][0]["image_url"]["url"]
+            seen.append(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).size)
+            return reply
+        return item
+
+    # (686,378) in the 1372x756 image the model sees of the 1366x768 monitor → (683, 384) on it → +1920
+    server.add(image_then("Thought: c\nAction: click(start_box='(686,378)')"), image_then(FINISH))
+    proc, _ = CLI(two_monitors, app_env, tmp_path / "runs").run_task(server, "right monitor", "--monitor", str(right))
+    assert proc.returncode == 0, proc.stderr
+    assert seen == [(1372, 756), (1372, 756)]
+    assert two_monitors.pointer() == (1920 + 683, 384)
+    proc, _ = CLI(two_monitors, app_env, tmp_path / "runs").run_task(server, "no such monitor", "--monitor", "3")
+    assert proc.returncode == 2 and "monitor 3 does not exist" in proc.stderr
