@@ -49,6 +49,17 @@ def encode_png(image) -> bytes:
     return buf.getvalue()
 
 
+def list_monitors() -> list[Monitor]:
+    """The monitors as `--monitor N` numbers them (1-based, mss's order); empty without a display."""
+    try:
+        import mss
+
+        with mss.MSS() as m:
+            return [Monitor(d["left"], d["top"], d["width"], d["height"]) for d in m.monitors[1:]]
+    except Exception:  # noqa: BLE001 - no display reachable: nothing to list
+        return []
+
+
 class MSSCapture:
     """Captures a monitor (1-based, as mss numbers them; 1 is the primary on Windows and macOS)."""
 

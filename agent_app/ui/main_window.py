@@ -35,6 +35,7 @@ from agent_app.core.keystore import resolve_api_key
 from agent_app.core.loop import Event, RunResult
 from agent_app.core.person import PersonRecorder
 from agent_app.core.presets import Preset, find_preset, load_presets, merge, save_presets
+from agent_app.core.screen import list_monitors
 from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
 from agent_app.ui.history import HistoryDialog
@@ -330,9 +331,15 @@ class MainWindow(QMainWindow):
         self.run_thread.start()
 
     def _monitor_rect(self, index: int) -> QRect:
-        screens = QGuiApplication.screens()
-        screen = screens[index - 1] if 0 < index <= len(screens) else QGuiApplication.primaryScreen()
-        return screen.geometry()
+        """Qt's rectangle for the agent's monitor (numbered as mss does). The two lists may be in different
+        orders and, on scaled Windows displays, in different units, but their left-to-right, top-to-bottom
+        arrangement is the same: match by rank in that arrangement."""
+        monitors = list_monitors()
+        screens = sorted(QGuiApplication.screens(), key=lambda s: (s.geometry().x(), s.geometry().y()))
+        if 0 < index <= len(monitors) and len(screens) == len(monitors):
+            rank = sorted(monitors, key=lambda m: (m.left, m.top)).index(monitors[index - 1])
+            return screens[rank].geometry()
+        return QGuiApplication.primaryScreen().geometry()
 
     def toggle_pause(self) -> None:
         if not self.control or not self.running:

@@ -32,6 +32,7 @@ from agent_app.core.config import Settings, default_runs_dir
 from agent_app.core.connection import ConnectionReport, check_connection
 from agent_app.core.families import FAMILIES
 from agent_app.core.providers import PROVIDERS, provider
+from agent_app.core.screen import list_monitors
 from agent_app.ui.keyseq import to_pynput, to_sequence
 
 PIXEL_BUDGETS = (
@@ -134,6 +135,9 @@ class SettingsDialog(QDialog):
         self.pixels = QComboBox()
         for label, value in PIXEL_BUDGETS:
             self.pixels.addItem(label, value)
+        self.monitor = QComboBox()
+        for n, m in enumerate(list_monitors(), 1):
+            self.monitor.addItem(f"{n}: {m.width}×{m.height} at {m.left},{m.top}", n)
         self.runs_dir = QLineEdit()
         self.runs_dir.setPlaceholderText(str(default_runs_dir()))
         browse = QPushButton("Choose…")
@@ -150,6 +154,7 @@ class SettingsDialog(QDialog):
         lform.addRow("Model timeout", self.timeout)
         lform.addRow("Thought language", self.language)
         lform.addRow("Screenshot size", self.pixels)
+        lform.addRow("Monitor the agent uses", self.monitor)
         lform.addRow("Runs folder", runs_row)
 
         self.hotkey_edits: dict[str, QKeySequenceEdit] = {}
@@ -205,6 +210,9 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.pixels.setCurrentIndex(max(0, self.pixels.findData(s.max_pixels)))
         self.runs_dir.setText(s.runs_dir)
+        if self.monitor.findData(s.monitor) < 0:
+            self.monitor.addItem(f"{s.monitor}: not connected now", s.monitor)
+        self.monitor.setCurrentIndex(self.monitor.findData(s.monitor))
         for name, edit in self.hotkey_edits.items():
             spec = s.hotkeys.get(name, "")
             edit.setKeySequence(to_sequence(spec) if spec else QKeySequence())
@@ -225,6 +233,7 @@ class SettingsDialog(QDialog):
             language=self.language.currentData(),
             max_pixels=self.pixels.currentData(),
             runs_dir=self.runs_dir.text().strip(),
+            monitor=self.monitor.currentData(),
             hotkeys={name: to_pynput(edit.keySequence()) for name, edit in self.hotkey_edits.items()},
             confirm=self.confirm.currentData(),
             takeover_threshold_px=self.threshold.value(),
