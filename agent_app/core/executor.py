@@ -27,6 +27,8 @@ _KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\
 # One "scroll" = this many wheel notches; pyautogui's units differ per platform (Windows: 1/120 notch).
 SCROLL_NOTCHES = 5
 _NOTCH_UNITS = {"win32": 120, "darwin": 2}
+_POINTER_CALLS = {"click": "click", "double_click": "doubleClick", "right_click": "rightClick", "move": "moveTo"}
+FAILSAFE_STOP = "stopped: the pointer was pushed into a screen corner (fail-safe)"
 TYPE_SLICE = 8
 DRAG_STEPS = 12
 DRAG_DURATION_S = 0.25
@@ -128,7 +130,7 @@ class PyAutoGUIExecutor:
         if pos not in self.pg.FAILSAFE_POINTS:
             return
         if pos != self._last_target:
-            raise Stopped("stopped: the pointer was pushed into a screen corner (fail-safe)")
+            raise Stopped(FAILSAFE_STOP)
         self.pg.FAILSAFE = False
         try:
             self.pg.moveTo(*self._safe_point(*pos))
@@ -149,7 +151,7 @@ class PyAutoGUIExecutor:
             raise
         except self.pg.FailSafeException:
             self.release_all()
-            raise Stopped("stopped: the pointer was pushed into a screen corner (fail-safe)") from None
+            raise Stopped(FAILSAFE_STOP) from None
         except Exception as e:  # noqa: BLE001 - any platform failure becomes one line
             self.release_all()
             raise ExecutionError(f"{action.describe()} failed: {e}") from None
@@ -164,21 +166,11 @@ class PyAutoGUIExecutor:
             raise ExecutionError(problem)
         return point
 
-    def _do_click(self, action: Action, check: Callable[[], None]) -> None:
+    def _pointer_action(self, action: Action, check: Callable[[], None]) -> None:
         x, y = self._point(action)
-        self.pg.click(x, y)
+        getattr(self.pg, _POINTER_CALLS[action.type])(x, y)
 
-    def _do_double_click(self, action: Action, check: Callable[[], None]) -> None:
-        x, y = self._point(action)
-        self.pg.doubleClick(x, y)
-
-    def _do_right_click(self, action: Action, check: Callable[[], None]) -> None:
-        x, y = self._point(action)
-        self.pg.rightClick(x, y)
-
-    def _do_move(self, action: Action, check: Callable[[], None]) -> None:
-        x, y = self._point(action)
-        self.pg.moveTo(x, y)
+    _do_click = _do_double_click = _do_right_click = _do_move = _pointer_action
 
     def _do_drag(self, action: Action, check: Callable[[], None]) -> None:
         x1, y1 = self._point(action)

@@ -189,13 +189,8 @@ class Agent:
         """One step. Returns the terminal action (finished / call_user) that ended it, if any."""
         step_no = self.steps + 1
         started = time.time()
-        t0 = time.perf_counter()
-        if self.guard.hide():  # our windows were showing: let the desktop repaint where they were
-            self.screen.wait_until_still(0.5, check=self.control.check)
-        guard_ms = (time.perf_counter() - t0) * 1000
-        shot = self.screen.capture(self.model_size)
-        self.guard.show()
-        timings = {**shot.timings_ms, "guard": guard_ms}
+        shot = self._capture(self.control.check)
+        timings = dict(shot.timings_ms)
         self.emit("captured", screenshot=shot, step_no=step_no)
         reply, parsed = self._query(shot, timings)
         t0 = time.perf_counter()
@@ -326,14 +321,22 @@ class Agent:
                 self._add_note(resumption)
             self._status("running")
 
+    def _capture(self, check: Callable[[], None]) -> Screenshot:
+        """A screenshot with our own windows out of it; their stepping aside is timed as "guard"."""
+        t0 = time.perf_counter()
+        if self.guard.hide():  # our windows were showing: let the desktop repaint where they were
+            self.screen.wait_until_still(0.5, check=check)
+        guard_ms = (time.perf_counter() - t0) * 1000
+        shot = self.screen.capture(self.model_size)
+        self.guard.show()
+        shot.timings_ms["guard"] = guard_ms
+        return shot
+
     def _takeover_screenshot(self) -> str | None:
         """The screen as the person took it over (our own windows stepped aside for the grab)."""
         if self.person is None:
             return None
-        if self.guard.hide():
-            self.screen.wait_until_still(0.5)
-        shot = self.screen.capture(self.model_size)
-        self.guard.show()
+        shot = self._capture(lambda: None)  # the run is paused by the takeover: nothing to check
         name = f"takeover-{self.steps:03d}.png"
         (self.recorder.run_dir / name).write_bytes(shot.png)
         return name
