@@ -222,7 +222,8 @@ def run_agent(kind: str, server, steps: int, size: tuple[int, int], rss: dict[in
         thread = RunThread(worker)
         thread.start()
         app.exec()
-        thread.thread.wait(5000)
+        thread.thread.quit()  # its own queued quit may not have been delivered before the event loop ended
+        thread.thread.wait(10000)
         if "error" in ended:
             raise SystemExit(ended["error"])
         result = ended["result"]
