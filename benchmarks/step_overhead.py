@@ -34,6 +34,7 @@ import io
 import itertools
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
             out["cancelled"] = sum(1 for line in (Path(run_dir) / "trajectory.jsonl").read_text().splitlines()
                                    if json.loads(line).get("kind") == "cancelled")
             out["run_folder_mib"] = sum(f.stat().st_size for f in Path(run_dir).iterdir()) / 2**20
+            shutil.rmtree(Path(run_dir).parent, ignore_errors=True)  # the benchmark's own temporary runs folder
         requests = server.chat_requests()
         out.update(
             timings=timings, cycles=cycles_ms(server), bytes=[r["bytes"] for r in requests],
