@@ -61,6 +61,14 @@ def rss_mib() -> float:
     return float("nan")
 
 
+def load_average() -> str:
+    """1/5/15-minute load: figures measured on a busy machine say so."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3]) + f" on {os.cpu_count()} CPUs"
+    except OSError:
+        return "unknown"
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-quantile (nearest rank) of `values`; NaN when empty."""
     if not values:
@@ -128,7 +136,14 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     steps = args.steps
     total = steps + 1 if fresh else steps  # freshness: one more request, to see the last click's reaction
 
+    gated: list[int] = []
+
     def reply_for(n: int) -> str:
+        if args.block and (n - 1) % args.block == 0 and n <= total:  # our turn ends: wait for the next one
+            gated.append(n)
+            print("block", flush=True)
+            if not sys.stdin.readline():
+                raise SystemExit("the benchmark went away")
         if n > steps:
             return "Thought: Done.\nAction: finished(content='done')"
         return click_reply(points[n % len(points)], size, mw_mh, n)
@@ -155,7 +170,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         requests = server.chat_requests()
         out.update(
             timings=timings, cycles=cycles_ms(server), bytes=[r["bytes"] for r in requests],
-            requests=len(requests), rss={str(k): v for k, v in rss.items()}, colours=colours,
+            requests=len(requests), rss={str(k): v for k, v in rss.items()}, colours=colours, gated=gated,
         )
     finally:
         server.stop()
@@ -249,8 +264,54 @@ def run_child(scene, kind: str, steps: int, points, model_ms: int = 0, target=No
     return json.loads(lines[-1])
 
 
-def overhead(scene, loops: list[str], steps: int) -> dict[str, Any]:
-    return {kind: run_child(scene, kind, steps, scene.quiet_points) for kind in loops}
+def overhead(scene, loops: list[str], steps: int, block: int) -> dict[str, Any]:
+    """The loops take turns, `block` steps each (the order rotating every round), so a machine that gets busier
+    or quieter meanwhile weighs on all of them alike. A loop waits for its turn inside the scripted server's
+    answer; the steps whose request held that wait are left out of the figures."""
+    env = {**os.environ, **scene.env, "QT_QPA_PLATFORM": "xcb"}
+    procs: dict[str, tuple[subprocess.Popen, Any]] = {}
+    for kind in loops:
+        err = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
+        cmd = [sys.executable, __file__, "--child", kind, "--size", f"{scene.width}x{scene.height}", "--steps",
+               str(steps), "--points", json.dumps(scene.quiet_points), "--model-ms", "0", "--block", str(block)]
+        procs[kind] = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+                                       env=env), err
+    results: dict[str, Any] = {}
+    try:
+        for kind, (proc, err) in procs.items():  # every loop starts up, then holds before its first request
+            _until_block(kind, proc, err, scene, results)
+        active, rnd = list(loops), 0
+        while active:
+            done = set()
+            for kind in active[rnd % len(active):] + active[: rnd % len(active)]:  # who goes first rotates
+                proc, err = procs[kind]
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+                if not _until_block(kind, proc, err, scene, results):
+                    done.add(kind)
+            active, rnd = [k for k in active if k not in done], rnd + 1
+    finally:
+        for proc, err in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            err.close()
+    return {kind: results[kind] for kind in loops}
+
+
+def _until_block(kind: str, proc: subprocess.Popen, err, scene, results: dict[str, Any]) -> bool:
+    """Read the loop's output until it holds for its next turn (True) or has finished (False)."""
+    while True:
+        line = proc.stdout.readline()
+        if line.startswith("{"):
+            results[kind] = json.loads(line)
+        elif line.strip() == "block":
+            return True
+        elif not line:
+            if proc.wait() != 0 or kind not in results:
+                err.seek(0)
+                raise SystemExit(f"the {kind} loop failed at {scene.width}x{scene.height}:\n{err.read()[-3000:]}")
+            return False
 
 
 def freshness(scene, loops: list[str], delays: list[int], steps: int, model_ms: int) -> dict[str, Any]:
@@ -298,9 +359,12 @@ def judge(result: dict[str, Any], clicks: list[float], colour_after) -> dict[str
 
 def summarise(r: dict[str, Any]) -> dict[str, Any]:
     phases = REFERENCE_PHASES if r["loop"] == "reference" else AGENT_PHASES
-    t = r["timings"]
-    cycles = r["cycles"][1:] or r["cycles"]  # the first interval holds the client's warm-up
-    between = [c - s.get("request", 0.0) for c, s in zip(r["cycles"], t, strict=False)][1:]
+    # Step n's request (and the interval from its arrival to the next) held the wait for the loop's turn.
+    skip = {n - 1 for n in r.get("gated", [])} | {0}  # and the first interval holds the client's warm-up
+    t = [s for i, s in enumerate(r["timings"]) if i not in skip]
+    cycles = [c for i, c in enumerate(r["cycles"]) if i not in skip]
+    between = [c - s.get("request", 0.0) for i, (c, s) in enumerate(zip(r["cycles"], r["timings"], strict=False))
+               if i not in skip]
     blocks = [t[i : i + 50] for i in range(0, len(t), 50)]
     return {
         "phases": {p: (statistics.median(s.get(p, 0.0) for s in t), pct([s.get(p, 0.0) for s in t], 0.95))
@@ -308,6 +372,7 @@ def summarise(r: dict[str, Any]) -> dict[str, Any]:
         "step": (statistics.median(cycles), pct(cycles, 0.95)),
         "between": (statistics.median(between), pct(between, 0.95)) if between else (float("nan"),) * 2,
         "bytes": (statistics.median(r["bytes"]), max(r["bytes"])), "rss": r["rss"], "steps": len(t),
+        "run_steps": len(r["timings"]),
         "trend": {p: [round(statistics.median(s.get(p, 0.0) for s in b), 1) for b in blocks]
                   for p in ("request", "record")},
         "run_folder_mib": r.get("run_folder_mib"),
@@ -319,7 +384,7 @@ def report(over: dict[str, Any], fresh: dict[str, Any], delays: list[int], model
         sums = {k: summarise(v) for k, v in over.items()}
         ref = sums.get("reference")
         for kind, s in sums.items():
-            print(f"  {kind} ({s['steps']} steps) — median / p95 ms:")
+            print(f"  {kind} ({s['steps']} of {s['run_steps']} steps counted) — median / p95 ms:")
             print("    " + "  ".join(f"{p} {m:.1f}/{q:.1f}" for p, (m, q) in s["phases"].items()))
             ratio = f", {s['step'][0] / ref['step'][0]:.2f}× the reference" if ref and kind != "reference" else ""
             print(f"    step {s['step'][0]:.1f}/{s['step'][1]:.1f}{ratio}; reply → next request "
@@ -361,6 +426,7 @@ def main() -> None:
     p.add_argument("--delays", default="0,60,150,300,600", help="reaction delays D in ms")
     p.add_argument("--fresh-steps", type=int, default=8, help="clicks per delay and loop (8)")
     p.add_argument("--model-ms", type=int, default=500, help="the scripted model's answer time for freshness")
+    p.add_argument("--block", type=int, default=10, help="steps per turn when the loops take turns (10)")
     p.add_argument("--json", help="also write every figure here")
     # one loop in this process:
     p.add_argument("--child", choices=LOOPS, help=argparse.SUPPRESS)
@@ -380,12 +446,13 @@ def main() -> None:
     for size in args.sizes.split(","):
         w, h = (int(v) for v in size.split("x"))
         scene = start_scene(w, h)
-        print(f"\n== {size}", flush=True)
+        print(f"\n== {size} (load average before: {load_average()})", flush=True)
         try:
-            over = overhead(scene, loops, args.steps) if args.only != "freshness" else {}
+            over = overhead(scene, loops, args.steps, args.block) if args.only != "freshness" else {}
             report(over, {}, delays)
             fresh = freshness(scene, loops, delays, args.fresh_steps, args.model_ms) if args.only != "overhead" else {}
             report({}, fresh, delays, args.model_ms)
+            print(f"  (load average after: {load_average()})")
         finally:
             scene.stop()
         results[size] = {"overhead": {k: summarise(v) for k, v in over.items()}, "freshness": fresh}
