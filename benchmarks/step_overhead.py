@@ -253,7 +253,7 @@ def run_agent(kind: str, server, steps: int, size: tuple[int, int], rss: dict[in
 # ---------------------------------------------------------------- the parent: desktops, children, figures
 def run_child(scene, kind: str, steps: int, points, model_ms: int = 0, target=None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", kind, "--size", f"{scene.width}x{scene.height}",
-           "--steps", str(steps), "--points", json.dumps(points), "--model-ms", str(model_ms)]
+           "--steps", str(steps), "--points", json.dumps(points), "--model-ms", str(model_ms), "--block", "0"]
     if target:
         cmd += ["--target", json.dumps(target)]
     env = {**os.environ, **scene.env, "QT_QPA_PLATFORM": "xcb"}
