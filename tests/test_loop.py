@@ -74,7 +74,7 @@ def test_image_limit_of_the_server_lowers_history(server, tmp_path):
     a, _ = agent(server, tmp_path)
     assert a.run().status == "finished"
     assert max(count_images(r["body"]) for r in server.chat_requests()) <= 3  # refused ones included
-    assert a.history_images == 2
+    assert a.history.images == 2
 
 
 def test_pause_resume_and_note(server, tmp_path):
@@ -134,7 +134,7 @@ def test_stop_during_an_action_releases_input(server, tmp_path):
     result = a.run()
     assert result.status == "stopped" and ex.released >= 1
     step = next(x for x in read_trajectory(result.run_dir) if x["kind"] == "step")
-    assert step["error"]  # the interrupted step is on disk, marked
+    assert (step["interrupted"], step["error"]) == ("stopped", None)  # on disk, marked: a stop is not an error
 
 
 def test_call_user_hand_over_resumes_with_reply(server, tmp_path):

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
 from agent_app.core.keys import normalize_combo
-from agent_app.core.messages import Turn, image_part, text_part
+from agent_app.core.messages import image_part, text_part
 from agent_app.core.parser import ParsedReply
 
 if TYPE_CHECKING:
     from agent_app.core.families import Family
+    from agent_app.core.history import Turn
 
 SYSTEM_PROMPT = (
     "You are a GUI agent. You are given a task and a screenshot of the screen. "
@@ -50,15 +51,10 @@ MAX_COORDINATE = 1e6
 
 # ---- the request ----
 def aguvis_messages(
-    family: Family,
-    instruction: str,
-    language: str,
-    history: list[Turn],
-    current_image_url: str,
-    history_images: int = 1,
+    family: Family, instruction: str, language: str, turns: list[Turn], current_image_url: str
 ) -> list[dict[str, Any]]:
-    """The Aguvis request. `language` and `history_images` do not apply: it thinks in English, sees one image."""
-    text = USER_TEMPLATE.format(instruction=instruction.strip(), previous_actions=previous_actions(history))
+    """The Aguvis request. `language` does not apply (it thinks in English); it sees only the current image."""
+    text = USER_TEMPLATE.format(instruction=instruction.strip(), previous_actions=previous_actions(turns))
     return [
         {"role": "system", "content": [text_part(SYSTEM_PROMPT)]},
         {"role": "user", "content": [image_part(current_image_url), text_part(text)]},

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from agent_app.core.errors import EndpointError, Stopped, TakenOver
+from agent_app.core.errors import EndpointError, Interrupt
 
 if TYPE_CHECKING:
     from agent_app.core.config import RunConfig
@@ -159,7 +159,7 @@ class ModelClient:
             try:
                 text, usage = self._attempt(messages, params, check, on_text)
                 return ModelReply(text, usage, (time.perf_counter() - t_start) * 1000, attempt, notes)
-            except (Stopped, TakenOver):
+            except Interrupt:
                 raise
             except Exception as exc:  # noqa: BLE001 - classified below: adapt, retry or report
                 adapted = self._adapt(exc, notes)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from agent_app.core.actions import Action
 from agent_app.core.clipboard import Clipboard
-from agent_app.core.errors import ConfigError, ExecutionError, Stopped
+from agent_app.core.errors import ConfigError, ExecutionError, Interrupt, Stopped
 from agent_app.core.geometry import Monitor
 from agent_app.core.global_input import AgentActivity
 
@@ -146,7 +146,7 @@ class PyAutoGUIExecutor:
             self.activity.begin(keys)
         try:
             getattr(self, "_do_" + action.type)(action, check)
-        except (Stopped, ExecutionError):
+        except (Interrupt, ExecutionError):
             self.release_all()
             raise
         except self.pg.FailSafeException:

@@ -24,6 +24,7 @@ class Family:
     min_pixels: int = MIN_PIXELS
     layout: Layout = uitars_messages  # how the request is laid out (see messages.py)
     restore: Callable[[str], str] | None = None  # puts back special tokens a server stripped from a reply
+    max_images: int | None = None  # screenshots per request the model was trained on (None: as configured)
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         """(width, height) the model sees for an image of this size: smart_resize within the pixel budget."""
@@ -62,7 +63,7 @@ FAMILIES: dict[str, Family] = {
         # bring 1080p down to 1316x728. Coordinates are 0..1, so the size affects accuracy only.
         Family(
             "aguvis", "Aguvis", "unit", 1280 * FACTOR * FACTOR, parse_aguvis,
-            box_tokens_in_history=False, layout=aguvis_messages, restore=restore_tokens,
+            box_tokens_in_history=False, layout=aguvis_messages, restore=restore_tokens, max_images=1,
         ),
     )
 }
