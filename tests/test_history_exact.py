@@ -159,3 +159,24 @@ def test_trajectory_lines_are_in_the_order_the_model_saw_them(tmp_path):
     assert texts[-1] == "The user did not allow that action. not that one"  # right after the step it declined
     step3 = next(x for x in read_trajectory(run_dir) if x.get("step") == 3)
     assert (step3["skipped"], step3["error"], step3["actions"][0]["type"]) == (True, None, "click")
+
+
+@pytest.mark.x11
+def test_the_real_program_sends_what_it_exports(cli, server, tmp_path):
+    """`agent-app run` on a real X display, then `agent-app runs export`: the same requests, pixel for pixel."""
+    server.add(*(f"Thought: {k}\nAction: click(start_box='({250 * k},{120 * k})')" for k in range(1, 6)),
+               "Thought: done\nAction: finished(content='ok')")
+    proc, summary = cli.run_task(server, "click around", "--history-images", "3")
+    assert proc.returncode == 0, proc.stderr
+    run_dir = Path(summary["run_dir"])
+    steps = [x for x in read_trajectory(run_dir) if x["kind"] == "step"]
+    bodies = [r["body"] for r in server.chat_requests()]
+    assert [count_images(b) for b in bodies] == [min(k, 3) for k in range(1, len(steps) + 1)]
+    out = tmp_path / "export"
+    proc = cli.run("runs", "export", "--out", str(out), "--runs-dir", str(cli.runs_dir))
+    assert proc.returncode == 0, proc.stderr
+    samples = [json.loads(x) for x in (out / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    family = FAMILIES["uitars-1.5"]
+    assert len(samples) == len(bodies) == len(steps) == 6
+    for body, step, sample in zip(bodies, steps, samples, strict=True):
+        same_sample(to_ms_swift(family, body["messages"], step["response"]), sample, run_dir, out)
