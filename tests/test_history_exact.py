@@ -16,13 +16,13 @@ from conftest import read_trajectory
 from doubles import RecordingExecutor
 from PIL import Image
 
-from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
-from agent_app.core.export import export_runs, replay, to_ms_swift
-from agent_app.core.families import FAMILIES
+from agent_app.core.desktop.capture import Screenshot, encode_png
+from agent_app.core.families.registry import FAMILIES
 from agent_app.core.geometry import Monitor
 from agent_app.core.loop import Agent
-from agent_app.core.screen import Screenshot, encode_png
+from agent_app.core.runs.export import export_runs, replay, to_ms_swift
+from agent_app.core.settings.config import RunConfig
 from agent_app.testing.scripted_server import ScriptedServer, count_images
 
 SIZES = (1, 2, 3, 5, 8, 10)

@@ -10,9 +10,9 @@ import pytest
 from conftest import read_trajectory
 from doubles import RecordingExecutor, StaticScreen, png_size
 
-from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
 from agent_app.core.loop import Agent
+from agent_app.core.settings.config import RunConfig
 from agent_app.testing.scripted_server import count_images
 
 CLICK = "Thought: click\nAction: click(start_box='({x},100)')"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent_app.core.families import FAMILIES
+from agent_app.core.families.registry import FAMILIES
 from agent_app.core.history import History, Turn
 
 

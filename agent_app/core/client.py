@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from agent_app.core.errors import EndpointError, Interrupt
 
 if TYPE_CHECKING:
-    from agent_app.core.config import RunConfig
+    from agent_app.core.settings.config import RunConfig
 
 RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 MAX_RETRY_AFTER_S = 30.0

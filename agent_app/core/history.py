@@ -4,7 +4,7 @@ The loop adds what happens — each step (the model's reply and the screenshot i
 (replies, declines, takeovers) and any lowering of the screenshot count — and asks for the next request's
 messages; `runs export` replays a run folder into a fresh `History` and asks the same question. The rule of which
 screenshots travel lives here and only here: the newest `images` of them, the current one included, so request k
-carries min(k, images) screenshots. How the request is laid out is the family's business (`Family.layout`).
+carries min(k, images) screenshots. How the request is laid out is the family's business (`Family.messages`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agent_app.core.families import Family
+    from agent_app.core.families.base import Family
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,18 @@ class History:
                 for i, t in enumerate(self.turns)]
 
     def messages(self, family: Family, task: str, language: str, current_image_url: str) -> list[dict[str, Any]]:
-        """The next request: the family's layout of the visible turns, then the current screenshot."""
-        return family.layout(family, task, language, self.visible(), current_image_url)
+        """The next request: the family's layout of the visible turns and the current screenshot."""
+        return family.messages(task, language, self.visible(), current_image_url)
 
     def _forget_images(self) -> None:
         """Drop screenshots that can never be sent again, so memory stays flat over long runs."""
         self.turns = self.visible()
+
+
+USER_NOTE_PREFIX = "Note from the user: "
+
+
+def user_note_text(note: str, intervened: bool) -> str:
+    """The text a person's reply or takeover becomes in the model's context."""
+    lead = "The user took over control and then handed it back to you. " if intervened else ""
+    return lead + (USER_NOTE_PREFIX + note.strip() if note.strip() else "Please continue the task.")

@@ -10,40 +10,28 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from agent_app.core.actions import TERMINAL_TYPES, Action
 from agent_app.core.client import ImageLimitError, ModelClient, ModelReply
-from agent_app.core.config import RunConfig, default_runs_dir
 from agent_app.core.control import Resumption, RunControl
+from agent_app.core.desktop.capture import Screenshot
+from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import AgentAppError, FormatError, Interrupt, Stopped, TakenOver
-from agent_app.core.families import Family, get_family
-from agent_app.core.formatting import format_reply
-from agent_app.core.geometry import CoordinateSpace, Monitor
-from agent_app.core.history import History
-from agent_app.core.logs import log_path
-from agent_app.core.parser import ParsedReply
-from agent_app.core.person import PersonRecorder
-from agent_app.core.prompts import user_note_text
-from agent_app.core.recorder import Recorder, StepRecord
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.base import Family, ParsedReply
+from agent_app.core.families.registry import get_family
+from agent_app.core.geometry import CoordinateSpace
+from agent_app.core.history import History, user_note_text
+from agent_app.core.protocols import Executor, NoGuard, Screen, WindowGuard
 from agent_app.core.risk import needs_confirmation
-from agent_app.core.screen import Screenshot
+from agent_app.core.runs.recorder import Recorder, StepRecord
+from agent_app.core.settings.config import RunConfig, default_runs_dir
+from agent_app.core.settings.logs import log_path
 
 log = logging.getLogger(__name__)
-
-STATUSES = ("running", "paused", "finished", "call_user", "max_steps", "stopped", "error")
-
-
-@dataclass
-class Event:
-    """What just happened. `kind`: started, status, captured, model_text, model_replied, parsed, executed,
-    recorded, note, person_actions, retry, ended."""
-
-    kind: str
-    step: int = 0
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,55 +41,6 @@ class Outcome:
     terminal: Action | None = None
     wait: bool = False
     declined: Resumption | None = None
-
-
-@dataclass
-class RunResult:
-    status: str
-    steps: int
-    run_dir: str
-    final_answer: str | None = None
-    error: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "status": self.status, "steps": self.steps, "run_dir": self.run_dir,
-            "final_answer": self.final_answer, "error": self.error,
-        }
-
-
-class Screen(Protocol):
-    monitor: Monitor
-
-    def capture(self, model_size: tuple[int, int]) -> Screenshot: ...
-
-    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check: Any = None) -> float: ...
-
-
-class Executor(Protocol):
-    def execute(self, action: Action, check: Callable[[], None]) -> None: ...
-
-    def release_all(self) -> None: ...
-
-
-class WindowGuard(Protocol):
-    """Keeps the app's own windows out of the model's way (the desktop app's control strip, say)."""
-
-    def hide(self) -> bool:
-        """Take our windows off the screen; block until they are gone. True if any had been showing."""
-        ...
-
-    def show(self) -> None:
-        """Bring back what `hide` took away."""
-        ...
-
-
-class NoGuard:
-    def hide(self) -> bool:
-        return False
-
-    def show(self) -> None:
-        return None
 
 
 class Agent:
@@ -363,7 +302,7 @@ class Agent:
         if not actions:
             return
         model_actions = [a.mapped(lambda x, y: self.space.to_model(x, y)) for a in actions]
-        reply = format_reply(self.family.name, model_actions, "The user took over and did this instead.",
+        reply = self.family.format_reply(model_actions, "The user took over and did this instead.",
                              "; ".join(a.describe() for a in actions))
         self.recorder.append({
             "kind": "person_actions", "time": time.time(), "after_step": self.steps, "screenshot": screenshot,

@@ -8,15 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent_app.core.client import ModelClient
-from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
+from agent_app.core.desktop.capture import MSSCapture
+from agent_app.core.desktop.executor import PyAutoGUIExecutor
+from agent_app.core.desktop.input_listener import AgentActivity
+from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import ConfigError, EndpointError
-from agent_app.core.executor import PyAutoGUIExecutor
-from agent_app.core.families import FAMILIES
-from agent_app.core.global_input import AgentActivity
-from agent_app.core.loop import Agent, Event, RunResult, WindowGuard
-from agent_app.core.person import PersonRecorder
-from agent_app.core.screen import MSSCapture
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.loop import Agent
+from agent_app.core.protocols import WindowGuard
+from agent_app.core.settings.config import RunConfig
 
 
 def validate(config: RunConfig) -> None:

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 
 from agent_app.core.actions import Action
-from agent_app.core.clipboard import Clipboard
+from agent_app.core.desktop.clipboard import Clipboard
+from agent_app.core.desktop.input_listener import AgentActivity
 from agent_app.core.errors import ConfigError, ExecutionError, Interrupt, Stopped
 from agent_app.core.geometry import Monitor
-from agent_app.core.global_input import AgentActivity
 
 # Printable ASCII that key presses reproduce exactly on every platform ('<' and '>' get mangled on X11).
 _KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\t"}
@@ -59,7 +59,7 @@ def default_target_check(platform: str) -> Callable[[tuple[int, int]], str | Non
     """On Windows: a check that the window under a point does not run elevated while we do not."""
     if platform != "win32":
         return None
-    from agent_app.core.permissions import elevated_target_problem, windows_probes
+    from agent_app.core.desktop.permissions import elevated_target_problem, windows_probes
 
     probes = windows_probes()
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent_app.core.control import RunControl
-from agent_app.core.person import PersonRecorder
+from agent_app.core.desktop.person import PersonRecorder
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class GlobalInput:
     # ---- set-up ----
     def start(self) -> str | None:
         try:
-            from agent_app.core.executor import ensure_xauthority
+            from agent_app.core.desktop.executor import ensure_xauthority
 
             ensure_xauthority()
             from pynput import keyboard, mouse

@@ -1,24 +1,97 @@
-"""Request layouts: how a family lays out the turns `History.visible()` gives it (`Family.layout`).
+"""What a model family is, in one protocol: how its screenshot is sized, what its coordinates mean, how its request
+is laid out from the run's history, how its replies parse, and how a person's actions are written in its words.
 
-UI-TARS (OSWorld uitars15_v1): system → user(prompt) → for each earlier step: [user(image) if it still carries
-its screenshot] + assistant(reply) → user(current image). Every earlier reply is kept as text; which screenshots
-travel is decided by `History`. A person's note (reply to call_user, a declined action, after a takeover) is a
-user text turn at the point it was given. Aguvis lays it out differently: see `aguvis.aguvis_messages`.
+A family module never imports the desktop, the run folder or the UI: it turns text into actions and history into
+messages, nothing else. `ChatFamily` holds what the families behind an OpenAI-compatible chat endpoint share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from agent_app.core.prompts import SYSTEM_PROMPT
+from agent_app.core.actions import Action
+from agent_app.core.geometry import FACTOR, MIN_PIXELS, smart_resize
 
 if TYPE_CHECKING:
-    from agent_app.core.families import Family
     from agent_app.core.history import Turn
 
-# (family, instruction, language, visible turns, current_image_url) → chat messages
-Layout = Callable[["Family", str, str, "list[Turn]", str], list[dict[str, Any]]]
+COORDINATES = {
+    "image": "absolute pixels of the screenshot as the model saw it",
+    "thousandths": "relative 0–1000 of the screen",
+    "unit": "relative 0–1 of the screen",
+}
+
+
+@dataclass
+class ParsedReply:
+    """A reply split into the model's reasoning and its actions (coordinates still in model units)."""
+
+    thought: str
+    actions: list[Action] = field(default_factory=list)
+
+
+class Family(Protocol):
+    name: str
+    label: str
+    coordinates: str  # a key of COORDINATES
+    max_images: int | None  # screenshots per request it was trained on (None: as configured)
+
+    def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
+        """(width, height) the model sees for a screenshot of this size, within the pixel budget."""
+        ...
+
+    def span(self, image_w: int, image_h: int) -> tuple[float, float]:
+        """How many model units cover the width and height of the image the model saw."""
+        ...
+
+    def messages(self, task: str, language: str, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
+        """The request for the next step from the turns `History.visible()` gives (images only where they go)."""
+        ...
+
+    def parse(self, reply: str) -> ParsedReply:
+        """Actions in model units, or FormatError with a one-line reason. Never runs anything."""
+        ...
+
+    def format_reply(self, actions: list[Action], thought: str, summary: str = "") -> str:
+        """A reply in this family's words performing `actions` (model units): `parse` gives them back."""
+        ...
+
+    def history_text(self, reply: str) -> str:
+        """A recorded reply as the model produced it, special tokens included (history turns, training targets)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChatFamily:
+    """Sizing and coordinates shared by the families that answer over chat completions (Qwen2-VL processors)."""
+
+    name: str
+    label: str
+    coordinates: str
+    max_pixels: int
+    min_pixels: int = MIN_PIXELS
+    factor: int = FACTOR
+    max_images: int | None = None
+
+    @property
+    def description(self) -> str:
+        return f"{self.label}: {COORDINATES[self.coordinates]}"
+
+    def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
+        budget = min(self.max_pixels, max_pixels) if max_pixels else self.max_pixels
+        h, w = smart_resize(height, width, self.factor, min(self.min_pixels, budget), budget)
+        return w, h
+
+    def span(self, image_w: int, image_h: int) -> tuple[float, float]:
+        if self.coordinates == "image":
+            return float(image_w), float(image_h)
+        if self.coordinates == "thousandths":
+            return 1000.0, 1000.0
+        return 1.0, 1.0
+
+    def history_text(self, reply: str) -> str:
+        return reply
 
 
 def image_part(url: str) -> dict[str, Any]:
@@ -29,25 +102,6 @@ def text_part(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
-def _image(url: str) -> dict[str, Any]:
-    return {"role": "user", "content": [image_part(url)]}
-
-
-def _text(role: str, text: str) -> dict[str, Any]:
-    return {"role": role, "content": [text_part(text)]}
-
-
-def uitars_messages(
-    family: Family, instruction: str, language: str, turns: list[Turn], current_image_url: str
-) -> list[dict[str, Any]]:
-    """The UI-TARS layout (also Doubao's): multi-turn, recent screenshots, every earlier reply as text."""
-    messages = [_text("system", SYSTEM_PROMPT), _text("user", family.prompt(instruction, language))]
-    for turn in turns:
-        if turn.kind == "note":
-            messages.append(_text("user", turn.text))
-            continue
-        if turn.image_url:
-            messages.append(_image(turn.image_url))
-        messages.append(_text("assistant", family.history_text(turn.text)))
-    messages.append(_image(current_image_url))
-    return messages
+def quote(text: str) -> str:
+    """Single-quoted, with the escapes UI-TARS is taught (\\', \\", \\n) and a literal backslash."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"').replace("\n", "\\n") + "'"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 from agent_app.core.actions import DIRECTIONS, Action
 from agent_app.core.errors import FormatError
+from agent_app.core.families.base import ParsedReply
 from agent_app.core.keys import normalize_combo
 
 _NAMES = {
@@ -51,14 +51,6 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _NUMBER = re.compile(r"(?<![A-Za-z_\d.])-?(?:\d+(?:\.\d+)?|\.\d+)")
 _BOX_TOKENS = re.compile(r"<\|box_(?:start|end)\|>|</?(?:point|bbox)>")
 MAX_COORDINATE = 1e6
-
-
-@dataclass
-class ParsedReply:
-    """A reply split into the model's reasoning and its actions (coordinates still in model units)."""
-
-    thought: str
-    actions: list[Action] = field(default_factory=list)
 
 
 def clean_response(text: str) -> str:

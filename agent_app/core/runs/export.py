@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from agent_app.core.errors import ConfigError
-from agent_app.core.families import DEFAULT_FAMILY, Family, get_family
-from agent_app.core.history import History
-from agent_app.core.prompts import user_note_text
-from agent_app.core.runs import find_run, list_runs, read_lines, run_info
+from agent_app.core.families.base import Family
+from agent_app.core.families.registry import DEFAULT_FAMILY, get_family
+from agent_app.core.history import History, user_note_text
+from agent_app.core.runs.reading import find_run, list_runs, read_lines, run_info
 
 FORMATS = ("ms-swift", "dpo")
 STATUSES = ("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete")

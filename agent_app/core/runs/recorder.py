@@ -18,7 +18,7 @@ from typing import Any
 from agent_app import __version__
 from agent_app.core.actions import Action
 from agent_app.core.geometry import Monitor
-from agent_app.core.report import Report
+from agent_app.core.runs.report import Report
 
 TRAJECTORY = "trajectory.jsonl"
 REPORT = "report.html"

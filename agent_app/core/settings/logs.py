@@ -7,7 +7,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from agent_app.core.config import data_dir
+from agent_app.core.settings.config import data_dir
 
 
 def log_path() -> Path:
