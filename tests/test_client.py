@@ -201,6 +201,12 @@ def test_a_finished_stream_without_usage_or_done_is_complete_too(server):
     assert reply.text == CLICK and reply.usage is None
 
 
+def test_a_finished_stream_whose_connection_then_drops_is_a_whole_reply(server):
+    server.add({"text": CLICK, "no_done": "hang_up"})
+    reply = client(server, retries=0).complete(MESSAGES, lambda: None)
+    assert reply.text == CLICK and reply.attempts == 1
+
+
 def test_stop_interrupts_a_stream_that_stalls_mid_reply(server):
     server.add(lambda body: {"text": CLICK, "no_done": True, "finish_reason": None})  # chunks, then silence
     control = RunControl()

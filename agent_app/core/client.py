@@ -417,7 +417,9 @@ class ModelClient:
                 except openai.APIConnectionError as e:
                     if isinstance(e, openai.APITimeoutError):
                         raise
-                    raise IncompleteReplyError(progress.finish_reason, _cause(e)) from None
+                    if progress.finish_reason is None:
+                        raise IncompleteReplyError(None, _cause(e)) from None
+                    # The finish chunk came: the reply is whole; only the usage chunk or [DONE] was lost.
             finally:
                 response.close()
             return progress.answer()

@@ -13,6 +13,7 @@ Each request to /v1/chat/completions takes the next item of the script:
       - "finish_reason": the reason to send instead of "stop" ("length", …; None: none at all, [DONE] still
         sent);
       - "no_done": True — send the finish chunk (and usage) but never [DONE], and keep the connection open;
+        "no_done": "hang_up" — the same, then drop the connection;
       - "echo_auth": True — with "status": the error message echoes the request's Authorization and
         x-api-key headers (a careless proxy);
       - "html": True — answer with a web page (with "status", or 200), as a web UI at a wrong base URL does;
@@ -302,6 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
             send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if include_usage:
             send({**base, "choices": [], "usage": usage})
+        if item.get("no_done") == "hang_up":
+            self._hang_up()
+            return
         if item.get("no_done"):
             owner._closing.wait()  # the reply is complete, but neither [DONE] nor the end of the body comes
             return
