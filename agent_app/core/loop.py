@@ -26,6 +26,7 @@ from agent_app.core.families.registry import get_family
 from agent_app.core.geometry import CoordinateSpace
 from agent_app.core.history import History, user_note_text
 from agent_app.core.protocols import Executor, NoGuard, Screen, WindowGuard
+from agent_app.core.redact import redact
 from agent_app.core.risk import needs_confirmation
 from agent_app.core.runs.recorder import Recorder, StepRecord
 from agent_app.core.settings.config import RunConfig, default_runs_dir
@@ -121,7 +122,7 @@ class Agent:
         except Exception as e:
             log.exception("internal error")
             result.status = "error"
-            result.error = f"internal error: {type(e).__name__}: {e} (details in {log_path()})"
+            result.error = redact(f"internal error: {type(e).__name__}: {e} (details in {log_path()})")
         finally:
             self.executor.release_all()
             self.guard.show()

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent_app.core.client import ModelClient
+from agent_app.core.client import ModelClient, NotAChatCompletionError, describe_endpoint_error
 from agent_app.core.control import RunControl
 from agent_app.core.desktop.capture import MSSCapture
 from agent_app.core.desktop.executor import PyAutoGUIExecutor
 from agent_app.core.desktop.input_listener import AgentActivity
 from agent_app.core.desktop.person import PersonRecorder
-from agent_app.core.errors import ConfigError, EndpointError
+from agent_app.core.errors import ConfigError, EndpointError, Interrupt
 from agent_app.core.events import Event, RunResult
 from agent_app.core.families.registry import FAMILIES
 from agent_app.core.loop import Agent
@@ -46,8 +46,15 @@ def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
     """With no model name given, use the endpoint's only (or first) model, as its /models lists them."""
     try:
         models = client.list_models(check)
-    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error
-        raise ConfigError(f"no model name given and the endpoint did not list its models ({e}); pass --model") from None
+    except Interrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error, in plain words
+        if getattr(e, "status_code", None) == 404 or isinstance(e, NotAChatCompletionError):
+            raise ConfigError(
+                f"no model name given and {client.base_url} does not list its models; pass --model NAME"
+            ) from None
+        # Unreachable, a web page, a key it wants: the same words as any request to it gets.
+        raise ConfigError(describe_endpoint_error(e, client.base_url, "", client.have_key)) from None
     if not models:
         raise ConfigError("no model name given and the endpoint lists no models; pass --model")
     return models[0]

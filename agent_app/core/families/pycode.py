@@ -150,7 +150,8 @@ def _bind(handler: str, call: ast.Call) -> dict[str, Any]:
 
 
 def _number(value: Any, what: str) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+    # `abs` first: an int too large for a float (10**400) makes isfinite raise OverflowError.
+    if type(value) not in (int, float) or abs(value) > MAX_COORDINATE or not math.isfinite(value):
         raise FormatError(f"{what} must be a number, got {str(value)[:30]!r}")
     return float(value)
 
