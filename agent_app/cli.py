@@ -13,10 +13,10 @@ from typing import Any
 
 from agent_app import __version__
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
+from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
-FAMILY_CHOICES = ("uitars-1.5", "uitars-1.0", "doubao", "aguvis")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
     )
     r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
-    r.add_argument("--model-family", choices=FAMILY_CHOICES, help="output/coordinate convention (default uitars-1.5)")
+    r.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY",
+                   help=f"output/coordinate convention: {', '.join(FAMILIES)} (default {DEFAULT_FAMILY})")
     r.add_argument("--max-steps", type=_positive_int, help="step budget (default 25)")
     r.add_argument("--history-images", type=_positive_int, help="screenshots sent per request (default 5)")
     r.add_argument("--timeout", type=_positive_float, help="seconds to wait for one model response (default 120)")
@@ -84,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
     ps = sub.add_parser("parse", help="parse one model reply from stdin into action JSON")
-    ps.add_argument("--model-family", choices=FAMILY_CHOICES, default="uitars-1.5")
+    ps.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY", default=DEFAULT_FAMILY,
+                    help=f"one of {', '.join(FAMILIES)}")
     ps.add_argument("--screen", type=_size, required=True, help="screen size WxH in pixels")
     ps.add_argument("--image", type=_size, help="size WxH of the screenshot the model was sent (default: screen)")
     ps.add_argument("--max-pixels", type=_positive_int, help="pixel budget the screenshot was resized with")

@@ -30,7 +30,7 @@ from agent_app.core.families.aguvis import (
     restore_tokens,
     split_reply,
 )
-from agent_app.core.families.base import ParsedReply
+from agent_app.core.families.base import Context, ParsedReply
 from agent_app.core.families.registry import FAMILIES
 from agent_app.core.history import History, Turn
 from agent_app.core.loop import Agent
@@ -60,7 +60,7 @@ def test_request_is_image_then_text_then_the_enforced_planning_prefill():
     history = [Turn("step", code("pyautogui.click(0.1, 0.2)").replace("Do it.", "Click the icon."), "data:old")]
     h = History.for_family(FAMILIES["aguvis"], 5)
     h.turns = history
-    msgs = h.messages(FAMILIES["aguvis"], "Open the editor ", "zh", "data:now")
+    msgs = h.messages(FAMILIES["aguvis"], Context("Open the editor ", "zh"), "data:now")
     assert [m["role"] for m in msgs] == ["system", "user", "assistant"]
     assert msgs[0]["content"] == [{"type": "text", "text": SYSTEM_PROMPT}]
     image, text = msgs[1]["content"]
@@ -93,7 +93,7 @@ def test_previous_actions_none_then_steps_with_notes_in_place():
 def test_the_layout_of_other_families_is_unchanged():
     h = History(5)
     h.add_step("Thought: a\nAction: wait()", "d:1")
-    msgs = h.messages(FAMILIES["uitars-1.5"], "t", "en", "d:now")
+    msgs = h.messages(FAMILIES["uitars-1.5"], Context("t", "en"), "d:now")
     assert [m["role"] for m in msgs] == ["system", "user", "user", "assistant", "user"]
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agent_app.core.families.base import Family
+    from agent_app.core.families.base import Context, Family
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ class History:
         return [t if i in with_image or t.image_url is None else replace(t, image_url=None)
                 for i, t in enumerate(self.turns)]
 
-    def messages(self, family: Family, task: str, language: str, current_image_url: str) -> list[dict[str, Any]]:
+    def messages(self, family: Family, context: Context, current_image_url: str) -> list[dict[str, Any]]:
         """The next request: the family's layout of the visible turns and the current screenshot."""
-        return family.messages(task, language, self.visible(), current_image_url)
+        return family.messages(context, self.visible(), current_image_url)
 
     def _forget_images(self) -> None:
         """Drop screenshots that can never be sent again, so memory stays flat over long runs."""

@@ -21,7 +21,7 @@ from agent_app.core.desktop.capture import Screenshot
 from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import AgentAppError, FormatError, Interrupt, Stopped, TakenOver
 from agent_app.core.events import Event, RunResult
-from agent_app.core.families.base import Family, ParsedReply
+from agent_app.core.families.base import Context, Family, ParsedReply
 from agent_app.core.families.registry import get_family
 from agent_app.core.geometry import CoordinateSpace
 from agent_app.core.history import History, user_note_text
@@ -74,6 +74,7 @@ class Agent:
         monitor = screen.monitor
         self.model_size = self.family.model_image_size(monitor.width, monitor.height, config.max_pixels)
         self.space = CoordinateSpace(monitor, *self.family.span(*self.model_size))
+        self.context = Context(config.task, config.language, self.model_size)
 
     # ---- observers ----
     def emit(self, kind: str, **data: Any) -> None:
@@ -219,7 +220,7 @@ class Agent:
         temperature = None
         timings.setdefault("parse", 0.0)
         for attempt in range(self.config.format_retries + 1):
-            messages = self.history.messages(self.family, self.config.task, self.config.language, shot.data_url)
+            messages = self.history.messages(self.family, self.context, shot.data_url)
             try:
                 reply = self.client.complete(
                     messages, self.control.check, temperature=temperature,

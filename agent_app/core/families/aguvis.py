@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
-from agent_app.core.families.base import ChatFamily, ParsedReply, image_part, quote, text_part
+from agent_app.core.families.base import ChatFamily, Context, ParsedReply, image_part, quote, text_part
 from agent_app.core.families.pycode import MAX_REPLY_CHARS, read_code
 from agent_app.core.geometry import FACTOR
 
@@ -163,9 +163,9 @@ _NAMES = {"click": "click", "double_click": "doubleClick", "right_click": "right
 
 @dataclass(frozen=True)
 class Aguvis(ChatFamily):
-    def messages(self, task: str, language: str, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
-        """`language` does not apply (Aguvis thinks in English); it sees only the current image."""
-        text = USER_TEMPLATE.format(instruction=task.strip(), previous_actions=previous_actions(turns))
+    def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
+        """The language does not apply (Aguvis thinks in English); it sees only the current image."""
+        text = USER_TEMPLATE.format(instruction=context.task.strip(), previous_actions=previous_actions(turns))
         return [
             {"role": "system", "content": [text_part(SYSTEM_PROMPT)]},
             {"role": "user", "content": [image_part(current_image_url), text_part(text)]},

@@ -23,6 +23,15 @@ COORDINATES = {
 }
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a family needs to know about the run to lay out a request."""
+
+    task: str
+    language: str = "en"
+    image_size: tuple[int, int] = (0, 0)  # (width, height) of the screenshot as the model sees it
+
+
 @dataclass
 class ParsedReply:
     """A reply split into the model's reasoning and its actions (coordinates still in model units)."""
@@ -45,7 +54,7 @@ class Family(Protocol):
         """How many model units cover the width and height of the image the model saw."""
         ...
 
-    def messages(self, task: str, language: str, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
+    def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
         """The request for the next step from the turns `History.visible()` gives (images only where they go)."""
         ...
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
-from agent_app.core.families.base import ChatFamily, ParsedReply, image_part, quote, text_part
+from agent_app.core.families.base import ChatFamily, Context, ParsedReply, image_part, quote, text_part
 from agent_app.core.families.uitars_parser import add_box_tokens, parse_uitars
 from agent_app.core.geometry import FACTOR
 
@@ -101,8 +101,8 @@ class UITars(ChatFamily):
     def prompt(self, instruction: str, language: str) -> str:
         return computer_use_prompt(instruction, language, self.action_space)
 
-    def messages(self, task: str, language: str, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
-        messages = [_text("system", SYSTEM_PROMPT), _text("user", self.prompt(task, language))]
+    def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
+        messages = [_text("system", SYSTEM_PROMPT), _text("user", self.prompt(context.task, context.language))]
         for turn in turns:
             if turn.kind == "note":
                 messages.append(_text("user", turn.text))

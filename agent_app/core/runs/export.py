@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_app.core.errors import ConfigError
-from agent_app.core.families.base import Family
+from agent_app.core.families.base import Context, Family
 from agent_app.core.families.registry import DEFAULT_FAMILY, get_family
 from agent_app.core.history import History, user_note_text
 from agent_app.core.runs.reading import find_run, list_runs, read_lines, run_info
@@ -159,7 +159,8 @@ def replay(
     before it with the person's `person_actions` line."""
     header = next((x for x in lines if x.get("kind") == "header"), {})
     settings = header.get("settings") or {}
-    task, language = str(header.get("task", "")), str(settings.get("language") or "en")
+    size = header.get("model_image") or [0, 0]
+    context = Context(str(header.get("task", "")), str(settings.get("language") or "en"), (int(size[0]), int(size[1])))
     history = History.for_family(family, max(1, int(settings.get("history_images") or 5)))
     last: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
     for line in lines:
@@ -177,7 +178,7 @@ def replay(
             if not isinstance(shot, str) or not shot or Path(shot).name != shot or not isinstance(reply, str):
                 continue
             url = f"{image_dir}/{shot}"
-            messages = history.messages(family, task, language, url)
+            messages = history.messages(family, context, url)
             if not corrections:
                 yield messages, line, None
             last = (messages, line)
