@@ -6,11 +6,14 @@
   ends the run as "stopped", not as a crash.
 * Plain ASCII is typed with key presses; anything else goes through the clipboard and the platform's paste
   shortcut, and the person's clipboard is put back afterwards. A trailing newline presses Enter once.
-* Every key and button the agent holds is tracked and released on stop or error.
+* Nothing stays held. Every key and button the agent holds is tracked and released whenever an action ends
+  early (stop, error, takeover, Ctrl+C); the loop releases again when the run ends. At start, whatever an earlier
+  run left held (killed mid-drag) is released too: the X server is asked what is down (see held_input).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -18,9 +21,12 @@ from collections.abc import Callable
 
 from agent_app.core.actions import Action
 from agent_app.core.desktop.clipboard import Clipboard
+from agent_app.core.desktop.held_input import release_left_held
 from agent_app.core.desktop.input_listener import AgentActivity
-from agent_app.core.errors import ConfigError, ExecutionError, Interrupt, Stopped
+from agent_app.core.errors import AgentAppError, ConfigError, ExecutionError, Interrupt, Stopped
 from agent_app.core.geometry import Monitor
+
+log = logging.getLogger(__name__)
 
 # Printable ASCII that key presses reproduce exactly on every platform ('<' and '>' get mangled on X11).
 _KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\t"}
@@ -107,6 +113,7 @@ class PyAutoGUIExecutor:
         self._held_buttons: list[str] = []
         self._last_target: tuple[int, int] | None = tuple(self.pg.position())
         self.paste_keys = ("command", "v") if self.platform == "darwin" else ("ctrl", "v")
+        self.release_left_held()
 
     # ---- safety ----
     def _safe_point(self, x: int, y: int) -> tuple[int, int]:
@@ -146,7 +153,7 @@ class PyAutoGUIExecutor:
             self.activity.begin(keys)
         try:
             getattr(self, "_do_" + action.type)(action, check)
-        except (Interrupt, ExecutionError):
+        except (Interrupt, AgentAppError):  # stopped, taken over (nothing may stay held), refused target
             self.release_all()
             raise
         except self.pg.FailSafeException:
@@ -155,6 +162,9 @@ class PyAutoGUIExecutor:
         except Exception as e:  # noqa: BLE001 - any platform failure becomes one line
             self.release_all()
             raise ExecutionError(f"{action.describe()} failed: {e}") from None
+        except BaseException:  # a second Ctrl+C: the process leaves, but not with a button down
+            self.release_all()
+            raise
         finally:
             if self.activity:
                 self.activity.end(self._last_target)
@@ -240,8 +250,19 @@ class PyAutoGUIExecutor:
     _do_finished = _do_call_user = _do_wait
 
     # ---- cleanup ----
+    def release_left_held(self) -> str:
+        """Release the buttons and modifier keys that are down before this executor has pressed anything
+        (an earlier run killed mid-drag). Never raises; returns what was done, in words."""
+        failsafe, self.pg.FAILSAFE = self.pg.FAILSAFE, False  # release even with the pointer in a corner
+        try:
+            done = release_left_held(self.pg, self.platform)
+        finally:
+            self.pg.FAILSAFE = failsafe
+        log.info("at start: %s", done)
+        return done
+
     def release_all(self) -> None:
-        """Release every key and mouse button the agent may still hold. Never raises."""
+        """Release every key and mouse button this executor may still hold. Never raises."""
         failsafe, self.pg.FAILSAFE = self.pg.FAILSAFE, False  # release even with the pointer in a corner
         for key in reversed(self._held_keys):
             try:
