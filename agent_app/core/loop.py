@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.actions import TERMINAL_TYPES, Action
+from agent_app.core.actions import ANSWERED_TYPES, TERMINAL_TYPES, Action
 from agent_app.core.client import ImageLimitError, ModelClient, ModelReply
 from agent_app.core.control import Resumption, RunControl
 from agent_app.core.desktop.capture import Screenshot
@@ -40,7 +40,7 @@ class Outcome:
     """How a step's acting ended: the terminal action, a wait() to sleep, or the person's decline."""
 
     terminal: Action | None = None
-    wait: bool = False
+    wait: float | None = None  # seconds to sleep for a wait()
     declined: Resumption | None = None
 
 
@@ -149,8 +149,8 @@ class Agent:
         if outcome.declined is not None:
             self._add_note(outcome.declined)  # after the step line: the model reads it after its reply
             self.last_actions = []  # nothing was done: the stuck detector skips this step
-        if outcome.wait:
-            self._wait()
+        if outcome.wait is not None:
+            self._wait(outcome.wait)
         return outcome.terminal
 
     def _take(self, step_no: int, started: float, shot: Screenshot, reply: ModelReply, parsed: ParsedReply,
@@ -171,7 +171,7 @@ class Agent:
 
     def _act(self, record: StepRecord) -> Outcome:
         """Carry out the step's actions, after asking the person when asking is due."""
-        terminal, wait = None, False
+        terminal, wait = None, None
         try:
             reason = needs_confirmation(self.config.confirm, record.actions, record.thought, self.previous_thought)
             declined = self._ask(record.actions, reason) if reason else None
@@ -179,19 +179,19 @@ class Agent:
                 record.skipped = True
                 return Outcome(declined=declined)
             t0 = time.perf_counter()
-            if any(a.type not in (*TERMINAL_TYPES, "wait") for a in record.actions):
+            if any(a.type not in (*TERMINAL_TYPES, *ANSWERED_TYPES, "wait") for a in record.actions):
                 self.guard.hide()  # never click or type into our own windows
             for action in record.actions:
                 if action.type in TERMINAL_TYPES:
                     terminal = action
                     break
                 if action.type == "wait":
-                    wait = True
+                    wait = action.seconds if action.seconds is not None else self.config.wait_seconds
                     continue
                 self.executor.execute(action, self.control.check)
                 self.emit("executed", step_no=record.step, action=action)
             record.timings_ms["execute"] = (time.perf_counter() - t0) * 1000
-            if terminal is None and not wait and record.actions:
+            if terminal is None and wait is None and record.actions:
                 record.timings_ms["settle"] = self.screen.wait_until_still(
                     self.config.settle_max_s, check=self.control.check)
         except Interrupt as e:
@@ -210,10 +210,10 @@ class Agent:
         record.timings_ms["record"] = (time.perf_counter() - t0) * 1000
         self.emit("recorded", record=record)
 
-    def _wait(self) -> None:
+    def _wait(self, seconds: float) -> None:
         self.guard.show()
-        self._status("running", detail=f"waiting {self.config.wait_seconds:g} s")
-        self.control.sleep(self.config.wait_seconds)
+        self._status("running", detail=f"waiting {seconds:g} s")
+        self.control.sleep(seconds)
 
     def _query(self, shot: Screenshot, timings: dict[str, float]) -> tuple[ModelReply, ParsedReply]:
         """Ask the model; re-sample (bounded, hotter) when its reply cannot be parsed."""
