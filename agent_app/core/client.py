@@ -20,10 +20,11 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from agent_app.core.errors import EndpointError, Interrupt
+from agent_app.core.families.base import Sampling
 from agent_app.core.redact import redact, remember_secret
 
 if TYPE_CHECKING:
@@ -45,14 +46,6 @@ class ImageLimitError(EndpointError):
     def __init__(self, limit: int, message: str) -> None:
         super().__init__(message)
         self.limit = limit
-
-
-@dataclass
-class Sampling:
-    temperature: float = 0.0
-    top_p: float | None = 0.9
-    max_tokens: int = 1000
-    frequency_penalty: float | None = 1.0
 
 
 @dataclass
@@ -247,7 +240,7 @@ class ModelClient:
         import openai
 
         self.base_url, self.model, self.timeout, self.retries, self.stream = base_url, model, timeout, retries, stream
-        self.sampling = sampling or Sampling()
+        self.sampling = replace(sampling) if sampling else Sampling()  # a copy: the client adapts it
         self.have_key = bool(api_key)
         remember_secret(api_key)  # whatever a server echoes of it is redacted from then on
         self._dropped: set[str] = set()
@@ -257,9 +250,9 @@ class ModelClient:
         )
 
     @classmethod
-    def for_run(cls, config: RunConfig) -> ModelClient:
+    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ModelClient:
         return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   stream=config.stream)
+                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
         self._client.close()

@@ -64,7 +64,7 @@ class Agent:
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
         self.observers = list(observers or [])
-        self.client = client or ModelClient.for_run(config)
+        self.client = client or ModelClient.for_run(config, self.family.sampling)
         self.history = History.for_family(self.family, config.history_images)
         self.steps = 0
         self.recorder: Recorder | None = None

@@ -71,7 +71,7 @@ def run_task(
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
     control = control or RunControl()
-    client = ModelClient.for_run(config)
+    client = ModelClient.for_run(config, FAMILIES[config.model_family].sampling)
     try:
         if not config.model:
             try:

@@ -23,6 +23,17 @@ COORDINATES = {
 }
 
 
+@dataclass
+class Sampling:
+    """How a family is sampled (its reference agents' settings). The client works on a copy."""
+
+    temperature: float = 0.0
+    top_p: float | None = 0.9
+    max_tokens: int = 1000
+    frequency_penalty: float | None = 1.0
+
+
+
 @dataclass(frozen=True)
 class Context:
     """What a family needs to know about the run to lay out a request."""
@@ -45,6 +56,7 @@ class Family(Protocol):
     label: str
     coordinates: str  # a key of COORDINATES
     max_images: int | None  # screenshots per request it was trained on (None: as configured)
+    sampling: Sampling
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         """(width, height) the model sees for a screenshot of this size, within the pixel budget."""
@@ -82,6 +94,7 @@ class ChatFamily:
     min_pixels: int = MIN_PIXELS
     factor: int = FACTOR
     max_images: int | None = None
+    sampling: Sampling = field(default_factory=Sampling)
 
     @property
     def description(self) -> str:
