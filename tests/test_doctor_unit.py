@@ -5,11 +5,10 @@ the scripted server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 
 import pytest
+from grounding import clicks_ok_in, image_of
 from PIL import Image, ImageDraw
 
 from agent_app.core.actions import Action
@@ -183,9 +182,16 @@ def test_clicks_that_never_arrive_and_targets_not_seen():
 
 # ---------------------------------------------------------------- typing and the clipboard
 def test_typing_text_covers_every_path_and_ends_with_one_newline():
-    for part in ("é", "中", "🙂", '"', "'", "<", "\\"):
-        assert part in TYPING_TEXT
+    from agent_app.core.desktop.executor import split_for_typing
+    from agent_app.core.doctor.typing_check import PARTS
+
+    for name, part in PARTS.items():
+        assert all(ch in TYPING_TEXT for ch in part), name
+    for ch in ("é", "中", "한", "🙂", '"', "'", "<", ">", "\\", "«"):
+        assert ch in TYPING_TEXT
     assert TYPING_TEXT.endswith("\n") and not TYPING_TEXT.endswith("\n\n")
+    runs = split_for_typing(TYPING_TEXT)
+    assert [keyed for keyed, _ in runs] == [True, False, True, False, True]  # keyed and pasted, in turn
 
 
 def test_typing_verdicts():
@@ -193,7 +199,7 @@ def test_typing_verdicts():
     ascii_only = "".join(c for c in TYPING_TEXT if ord(c) < 128)  # what pyautogui.write alone makes of it
     check = typing_check(TYPING_TEXT, ascii_only, False, "linux")
     assert not check.ok and "xclip" in check.advice
-    assert check.figures["missing"] == ["accents", "CJK", "emoji", "quotes"]
+    assert check.figures["missing"] == ["quotes", "accents", "CJK", "emoji"]
     check = typing_check(TYPING_TEXT, TYPING_TEXT[:-1], True, "linux")
     assert not check.ok and check.figures["missing"] == ["newline"] and "Enter" in check.advice
     assert typing_check(TYPING_TEXT, TYPING_TEXT + "\n", True, "linux").figures["missing"] == ["newline"]
@@ -208,7 +214,7 @@ def test_typing_verdicts():
 def test_missing_parts_names_each_kind():
     assert missing_parts(TYPING_TEXT, TYPING_TEXT) == []
     assert missing_parts(TYPING_TEXT, TYPING_TEXT.replace("🙂", "")) == ["emoji"]
-    assert missing_parts(TYPING_TEXT, "") == ["ASCII", "accents", "CJK", "emoji", "quotes", "newline"]
+    assert missing_parts(TYPING_TEXT, "") == ["ASCII", "quotes", "accents", "CJK", "emoji", "newline"]
 
 
 @pytest.mark.parametrize("before, after, ok", [
@@ -333,34 +339,6 @@ def test_the_picture_has_one_ok_button_where_the_verdict_expects_it():
 
 
 # ---------------------------------------------------------------- the model call, against a real HTTP server
-def _image_of(body: dict) -> Image.Image:
-    parts = [p for m in body["messages"] if isinstance(m["content"], list) for p in m["content"]]
-    url = [p for p in parts if p.get("type") == "image_url"][-1]["image_url"]["url"]
-    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")
-
-
-def locate_ok(body: dict) -> tuple[float, float, int, int]:
-    """Like a grounding model: where the OK button is in the image it was sent (centre, image size)."""
-    from PIL import ImageChops
-
-    image = _image_of(body)
-    r, g, b = ImageChops.difference(image, Image.new("RGB", image.size, BUTTON_FILL)).split()
-    box = ImageChops.lighter(ImageChops.lighter(r, g), b).point(lambda v: 255 if v <= 12 else 0).getbbox()
-    return (box[0] + box[2] - 1) / 2, (box[1] + box[3] - 1) / 2, image.width, image.height
-
-
-def clicks_ok_in(convention: str):
-    """A scripted 'model' that finds the button and answers in `convention`."""
-
-    def reply(body: dict) -> str:
-        x, y, w, h = locate_ok(body)
-        if convention == "thousandths":
-            x, y = x / w * 1000, y / h * 1000
-        return f"Thought: The OK button.\nAction: click(start_box='({round(x)},{round(y)})')"
-
-    return reply
-
-
 def _config(server, family: str = "uitars-1.5", **kw) -> RunConfig:
     settings = {"base_url": server.base_url, "model": server.model, "model_family": family, "retries": 0,
                 "timeout": 10, **kw}
@@ -372,7 +350,7 @@ def test_model_check_sends_the_familys_screenshot_and_finds_the_click(server):
     server.add(clicks_ok_in("image"))
     check = model_check(_config(server), monitor)
     assert check.ok, check.summary
-    assert _image_of(server.chat_requests()[0]["body"]).size == (1932, 1092)  # sized as the family does
+    assert image_of(server.chat_requests()[0]["body"]).size == (1932, 1092)  # sized as the family does
     assert check.figures["model"] == server.model and check.figures["error_px"] <= 2
 
 

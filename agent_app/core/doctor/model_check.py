@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from agent_app.core.actions import Action
 from agent_app.core.doctor.report import Check, failed, passed
-from agent_app.core.families.base import COORDINATES, Context, Family
+from agent_app.core.families.base import Context, Family
 from agent_app.core.geometry import CoordinateSpace, Monitor
 
 TASK = "Click the OK button."
@@ -126,8 +126,8 @@ def model_verdict(family_name: str, family: Family, families: dict[str, Family],
     error = math.dist(local, (tx, ty))
     figures.update(answer=[action.x, action.y], click=[sx, sy], error_px=round(error, 1))
     if target.contains(*local, HIT_MARGIN_PX):
-        return passed("model", f"the model clicked the button: {error:.0f} px from its centre, "
-                               f"{COORDINATES[family.coordinates]} as {family_name} says", **figures)
+        return passed("model", f"the model clicked the button, {error:.0f} px from its centre: it answers in "
+                               f"{CONVENTION_WORDS[family.coordinates]}, as {family_name} says", **figures)
     hits = []
     for name, span in spans(family, model_size, monitor).items():
         x, y = CoordinateSpace(monitor, *span).to_screen(action.x, action.y)

@@ -20,7 +20,7 @@ from agent_app.core.doctor.calibration import PALETTE, Calibration, calibration_
 from agent_app.core.doctor.report import Check, DoctorReport, failed, skipped
 from agent_app.core.doctor.system import hotkeys_check, keychain_check, permissions_check, session_check
 from agent_app.core.doctor.typing_check import TYPING_TEXT, clipboard_check, typing_check
-from agent_app.core.errors import AgentAppError, Stopped
+from agent_app.core.errors import AgentAppError, ExecutionError, Stopped
 from agent_app.core.geometry import Monitor
 
 DESK_CHECKS = ("clicks", "typing", "clipboard", "hotkeys")
@@ -145,15 +145,20 @@ def desk_checks(options: DoctorOptions, surface: Surface,
     except AgentAppError as e:
         return [failed(name, f"not checked: {e}", "Run the check inside a desktop session.") for name in DESK_CHECKS]
     done: list[Check] = []
-    executor = None
     try:
         executor = (make_executor or PyAutoGUIExecutor)(screen.monitor)
         start = tuple(executor.pg.position())
         probe = _DeskProbe(options, surface, screen, executor)
+        steps = [(("clicks",), lambda: [probe.clicks()]), (("typing", "clipboard"), probe.typing),
+                 (("hotkeys",), lambda: [probe.hotkeys()])]
         try:
-            done.append(probe.clicks())
-            done += probe.typing()
-            done.append(probe.hotkeys())
+            for names, step in steps:
+                try:
+                    done += step()
+                except Stopped:
+                    raise
+                except AgentAppError as e:  # this step could not run here; the next ones still may
+                    done += [failed(n, f"not checked: {e}", _CANNOT_ACT) for n in names]
         finally:
             executor.release_all()
             if start not in executor.pg.FAILSAFE_POINTS:
@@ -161,12 +166,14 @@ def desk_checks(options: DoctorOptions, surface: Surface,
     except Stopped as e:
         done += [failed(n, str(e), "Run the check again and let it finish.") for n in DESK_CHECKS[len(done):]]
     except AgentAppError as e:
-        done += [failed(n, f"not checked: {e}", "Run the check inside a desktop session where agent-app may "
-                                                "control the mouse and keyboard.") for n in DESK_CHECKS[len(done):]]
+        done += [failed(n, f"not checked: {e}", _CANNOT_ACT) for n in DESK_CHECKS[len(done):]]
     finally:
         surface.close()
         screen.close()
     return done
+
+
+_CANNOT_ACT = "Run the check inside a desktop session where agent-app may control the mouse and keyboard."
 
 
 class _DeskProbe:
@@ -236,12 +243,17 @@ class _DeskProbe:
         self.surface.next_click(0)
         clipboard = self.executor.clipboard
         before = clipboard.read()
-        self.executor.execute(Action("type", text=TYPING_TEXT), self.check)
+        refused = None
+        try:
+            self.executor.execute(Action("type", text=TYPING_TEXT), self.check)
+        except ExecutionError as e:  # e.g. no clipboard tool: what did arrive is still the verdict
+            refused = str(e)
         got = self._wait_text()
         after = clipboard.read()
-        platform = self.options.platform
-        return [typing_check(TYPING_TEXT, got, clipboard.available, platform),
-                clipboard_check(before, after, pasted=clipboard.available)]
+        typing = typing_check(TYPING_TEXT, got, clipboard.available, self.options.platform)
+        if refused:
+            typing.figures["error"] = refused
+        return [typing, clipboard_check(before, after, pasted=clipboard.available and refused is None)]
 
     def _wait_text(self) -> str:
         """The field's text once it is complete, or once it has stopped changing."""
