@@ -38,13 +38,29 @@ def clipboard(desktop, text: str | None = None) -> str | None:
     return out.stdout.decode() if out.returncode == 0 else None
 
 
+@pytest.fixture
+def pristine(dbus_session):
+    """A display of its own, never used before: its clipboard has never held anything."""
+    from desktop import Desktop
+
+    started: list = []
+
+    def start(width: int, height: int):
+        started.append(Desktop.start(width, height, dbus_session))
+        return started[-1]
+
+    yield start
+    for d in started:
+        d.stop()
+
+
 @pytest.mark.parametrize("size, held", [((1920, 1080), None), ((1366, 768), "the person's own text ✓")],
                          ids=["1920x1080-empty-clipboard", "1366x768-clipboard-with-text"])
-def test_doctor_proves_clicks_land_typing_arrives_and_the_model_matches(desktops, app_env, tmp_path, server, size,
-                                                                        held):
+def test_doctor_proves_clicks_land_typing_arrives_and_the_model_matches(desktops, pristine, app_env, tmp_path,
+                                                                        server, size, held):
     from conftest import CLI
 
-    desktop = desktops(*size)
+    desktop = desktops(*size) if held else pristine(*size)
     cli = CLI(desktop, app_env, tmp_path / "runs")
     clipboard(desktop, held)
     before = clipboard(desktop)

@@ -88,9 +88,14 @@ def run_doctor(options: DoctorOptions, surface: Surface | None,
     model: list[Check] = []
     thread = _start_model_check(options, monitor, model, lambda: surface is not None and surface.cancelled)
     if surface is None or monitor is None:
-        why = display.summary if not display.ok else f"monitor {options.monitor} does not exist"
-        report.checks += [failed(name, f"not checked: {why}", display.advice or (
-            "Choose a connected monitor: --monitor N, or Settings → Runs → Monitor.")) for name in DESK_CHECKS]
+        if not has_display:
+            why, advice = display.summary, display.advice or ""
+        elif monitor is None:
+            why, advice = (f"monitor {options.monitor} does not exist",
+                           "Choose a connected monitor: --monitor N, or Settings → Runs → Monitor.")
+        else:
+            why, advice = "no window can be shown here", "Run the check inside a desktop session."
+        report.checks += [failed(name, f"not checked: {why}", advice) for name in DESK_CHECKS]
     else:
         report.monitor = monitor.to_json()
         report.checks += desk_checks(options, surface, make_executor)
@@ -224,9 +229,8 @@ class _DeskProbe:
 
     def to_input(self, x: float, y: float) -> tuple[int, int]:
         """A point of the window in input coordinates, by what was measured (falls back to the run's mapping)."""
-        assert self.cal is not None
-        wx, wy = self.cal.window_fits()
-        if wx is None or wy is None:
+        wx, wy = self.cal.window_fits() if self.cal is not None else (None, None)
+        if self.cal is None or wx is None or wy is None:
             m = self.screen.monitor
             return m.clamp(m.left + x, m.top + y)
         cx, cy = wx(x), wy(y)
