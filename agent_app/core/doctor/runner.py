@@ -29,7 +29,7 @@ CLICK_ARRIVES_S = 1.0
 WINDOW_SHOWS_S = 3.0
 TEXT_SETTLES_S = 0.5
 TEXT_ARRIVES_S = 4.0
-CANCELLED = "the check was cancelled (Esc)"
+CANCELLED = "the check was cancelled"
 
 
 class Surface(Protocol):
