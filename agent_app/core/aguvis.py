@@ -16,7 +16,6 @@ at the point it was given: Aguvis knows a single user turn, and there it is read
 from __future__ import annotations
 
 import ast
-import math
 import re
 import textwrap
 import warnings
@@ -308,9 +307,20 @@ def _bind(handler: str, call: ast.Call) -> dict[str, Any]:
 
 
 def _number(value: Any, what: str) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > MAX_COORDINATE:
-        raise FormatError(f"{what} must be a number, got {str(value)[:30]!r}")
+    # abs() first: a huge int (hundreds of digits) is compared exactly, where isfinite() would overflow.
+    if type(value) not in (int, float) or not abs(value) <= MAX_COORDINATE:
+        raise FormatError(f"{what} must be a number of at most {MAX_COORDINATE:g}, got {_clip(value)}")
     return float(value)
+
+
+def _clip(value: Any) -> str:
+    """A bad value, shown short (a huge int is never turned into digits)."""
+    if type(value) is int and abs(value) > MAX_COORDINATE:
+        digits = max(1, int((abs(value).bit_length() - 1) * 0.30103))  # a lower bound, made exact below
+        while 10**digits <= abs(value):
+            digits += 1
+        return f"a number of {digits} digits"
+    return repr(str(value)[:30])
 
 
 def _pair(value: Any, what: str) -> tuple[float, float]:
