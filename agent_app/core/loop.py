@@ -18,7 +18,7 @@ from agent_app.core.actions import TERMINAL_TYPES, Action
 from agent_app.core.client import ImageLimitError, ModelClient, ModelReply
 from agent_app.core.config import RunConfig, default_runs_dir
 from agent_app.core.control import Resumption, RunControl
-from agent_app.core.errors import AgentAppError, FormatError, Stopped, TakenOver
+from agent_app.core.errors import AgentAppError, ConfigError, FormatError, RecordingError, Stopped, TakenOver
 from agent_app.core.families import Family, get_family
 from agent_app.core.formatting import format_reply
 from agent_app.core.geometry import CoordinateSpace, Monitor
@@ -143,7 +143,11 @@ class Agent:
     def run(self) -> RunResult:
         cfg = self.config
         runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
-        self.recorder = Recorder(runs_dir, cfg.task, {"settings": cfg.public(), "model_image": list(self.model_size)})
+        header = {"settings": cfg.public(), "model_image": list(self.model_size)}
+        try:
+            self.recorder = Recorder(runs_dir, cfg.task, header)
+        except RecordingError as e:
+            raise ConfigError(str(e)) from None
         result = RunResult("running", 0, str(self.recorder.run_dir))
         self.emit("started", run_dir=result.run_dir, config=cfg.public())
         self._status("running")
@@ -178,8 +182,11 @@ class Agent:
         finally:
             self.executor.release_all()
             self.guard.show()
-            result.steps = self.steps
-            self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            result.steps = self.recorder.steps_written  # the step lines on disk, which the end line must match
+            try:
+                self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            except RecordingError as e:
+                result.error = result.error or str(e)
             self.recorder.close()
             self._status(result.status, error=result.error, final_answer=result.final_answer)
             self.emit("ended", result=result)
@@ -337,9 +344,7 @@ class Agent:
         if self.person is None:
             return None
         shot = self._capture(lambda: None)  # the run is paused by the takeover: nothing to check
-        name = f"takeover-{self.steps:03d}.png"
-        (self.recorder.run_dir / name).write_bytes(shot.png)
-        return name
+        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot.png)
 
     def _record_person(self, actions: list[Action], screenshot: str | None) -> None:
         """What the person did, in the model's own words: the 'chosen' side of a correction pair."""
