@@ -83,6 +83,9 @@ DAMAGE = {  # name: (damage, the reason a listing gives, step lines still readab
                                    "line 3 (step line): 'actions' is not a list of objects", 1),
     "step line with a bad action": (_edit_line(2, lambda s: s.update(actions=[{"type": "click", "x": "ten"}])),
                                     "line 2 (step line): an action: 'x' is not a finite number or null", 1),
+    "step line with an action's keys null": (
+        _edit_line(2, lambda s: s.update(actions=[{"type": "hotkey", "keys": None}])),
+        "line 2 (step line): an action: 'keys' is not a list of text", 1),
     "step line with a screenshot outside the folder": (
         _edit_line(2, lambda s: s.update(screenshot="../../etc/passwd")),
         "line 2 (step line): 'screenshot' is not a file name in the run folder", 1),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_app.core.families import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.files import replace_file
 from agent_app.core.typecheck import describe, field_types, fits, json_kind, shown
 
 log = logging.getLogger(__name__)
@@ -183,9 +184,7 @@ class Settings:
     def save(self) -> None:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        replace_file(path, json.dumps(asdict(self), indent=2))
 
     @property
     def configured(self) -> bool:

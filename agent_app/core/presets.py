@@ -15,6 +15,7 @@ from typing import Any
 
 from agent_app.core.config import checked_fields, config_dir, read_json_file
 from agent_app.core.errors import ConfigError
+from agent_app.core.files import replace_file
 from agent_app.core.typecheck import json_kind
 
 log = logging.getLogger(__name__)
@@ -108,10 +109,8 @@ def save_presets(presets: list[Preset], path: Path | None = None) -> None:
             read_presets(path)
         except ConfigError:
             os.replace(path, path.with_name(path.name + ".broken"))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, "presets": [asdict(p) for p in presets]}, indent=2,
-                              ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    replace_file(path, json.dumps({"format": FORMAT, "presets": [asdict(p) for p in presets]}, indent=2,
+                                  ensure_ascii=False) + "\n")
 
 
 def merge(existing: list[Preset], incoming: list[Preset]) -> list[Preset]:

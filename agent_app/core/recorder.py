@@ -24,6 +24,7 @@ from typing import Any
 from agent_app import __version__
 from agent_app.core.actions import Action
 from agent_app.core.errors import ConfigError, RecordingError
+from agent_app.core.files import replace_file
 from agent_app.core.geometry import Monitor
 from agent_app.core.report import Report
 
@@ -189,15 +190,7 @@ class Recorder:
         self._write_report()
 
     def _write_report(self) -> None:
-        """Replace report.html in one step (a reader never sees half a page); no temporary file stays behind."""
-        tmp = self.run_dir / (REPORT + ".tmp")
-        try:
-            tmp.write_bytes(self.report.html().encode("utf-8", "backslashreplace"))
-            os.replace(tmp, self.run_dir / REPORT)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
+        replace_file(self.run_dir / REPORT, self.report.html())
 
     def _error(self, e: OSError) -> RecordingError:
         return RecordingError(

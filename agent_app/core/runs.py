@@ -8,10 +8,8 @@ first problem as the reason. Every line `read_lines` returns has the types its k
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -20,13 +18,14 @@ from typing import Any
 
 from agent_app.core.config import RunConfig
 from agent_app.core.errors import ConfigError, RecordingError
+from agent_app.core.files import replace_file
 from agent_app.core.recorder import REPORT, TRAJECTORY
 from agent_app.core.typecheck import describe, field_types, fits, json_kind
 
 DAMAGED = "damaged"
 Pair = tuple[int, int]
 ACTION = {"type": str, "x": float | None, "y": float | None, "x2": float | None, "y2": float | None,
-          "keys": list[str] | None, "text": str | None, "direction": str | None, "content": str | None}
+          "keys": list[str], "text": str | None, "direction": str | None, "content": str | None}
 MONITOR = {"left": int, "top": int, "width": int, "height": int}
 # What each kind of line holds. A type that admits None may also be absent; unknown keys and kinds pass.
 LINE_TYPES: dict[str, dict[str, Any]] = {
@@ -48,10 +47,12 @@ LINE_TYPES: dict[str, dict[str, Any]] = {
 }
 
 
-def _fields_problem(obj: dict[str, Any], types: dict[str, Any]) -> str | None:
+def _fields_problem(obj: dict[str, Any], types: dict[str, Any], optional: tuple[str, ...] = ()) -> str | None:
+    """The first field of `obj` that does not fit `types`; a field may be absent if it is `optional` or its type
+    admits None."""
     for key, hint in types.items():
         if key not in obj:
-            if not fits(None, hint):
+            if key not in optional and not fits(None, hint):
                 return f"no {key!r}"
         elif not fits(obj[key], hint):
             return f"{key!r} is not {describe(hint)}"
@@ -69,7 +70,7 @@ def line_problem(line: dict[str, Any]) -> str | None:
     if problem := _fields_problem(line, types):
         return problem
     for action in line.get("actions") or []:
-        if problem := _fields_problem(action, ACTION):
+        if problem := _fields_problem(action, ACTION, optional=tuple(ACTION)[1:]):  # all but "type"
             return f"an action: {problem}"
     for key in ("image_size", "model_image"):
         if line.get(key) is not None and min(line[key]) < 1:
@@ -240,13 +241,9 @@ def ensure_report(run_dir: Path) -> Path:
     from agent_app.core.report import render_report
 
     path = run_dir / REPORT
-    tmp = run_dir / (REPORT + ".tmp")
     try:
-        tmp.write_bytes(render_report(read_lines(run_dir)).encode("utf-8", "backslashreplace"))
-        os.replace(tmp, path)
+        replace_file(path, render_report(read_lines(run_dir)))
     except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise RecordingError(f"cannot write the report in {run_dir} ({e.strerror or e})") from None
     return path
 
