@@ -117,6 +117,8 @@ def _json_stdout() -> TextIO:
     """With --json, stdout carries the JSON and nothing else. fd 1 is pointed at stderr for the rest of the
     process, so whatever else writes there (a library's print, a C library, a child process) lands on stderr;
     the JSON goes to the original stdout, returned here."""
+    if sys.stdout is None or sys.stderr is None:  # a windowed build without a console: nothing to guard
+        return sys.stdout
     sys.stdout.flush()
     try:
         saved = os.dup(1)
