@@ -36,7 +36,9 @@ def actions_strategy(family: str):
 def said(family: str, actions: list[Action]) -> list[Action]:
     """What a family's own words give back, where they cannot say the actions one for one: OpenCUA writes a drag
     from a point as moveTo + dragTo (a move, then the drag) and every scroll with a wheel-click count (the app's
-    default 5 for a person's scroll)."""
+    default 5 for a person's scroll); GLM-4.5V says one action a reply (the person's first)."""
+    if family == "glm-4.5v":
+        return actions[:1]
     if family == "opencua":
         out: list[Action] = []
         for a in actions:
