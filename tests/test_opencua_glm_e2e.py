@@ -54,7 +54,7 @@ class OpenCUA:
     def call_user(cls) -> str:
         return cls.reply("computer.terminate(status='failure')", "I need the password.", fence="code")
 
-    images = [1, 2, 3, 3, 3, 3]  # two previous screenshots and the current one
+    images = (1, 2, 3, 3, 3, 3)  # two previous screenshots and the current one
 
 
 class GLM:
@@ -88,7 +88,7 @@ class GLM:
     def call_user(cls) -> str:
         return cls.reply("FAIL()", "I need the password.")
 
-    images = [1, 2, 3, 4, 5, 5]  # the last four steps and the current screenshot
+    images = (1, 2, 3, 4, 5, 5)  # the last four steps and the current screenshot
 
 
 FAMILY_SYNTAX = {"opencua": OpenCUA, "glm-4.5v": GLM}
@@ -122,7 +122,7 @@ def test_clicks_land_on_the_named_pixel_and_export_rebuilds_every_request(deskto
     assert [(a["x"], a["y"]) for s in steps for a in s["actions"] if a["type"] == "click"] == seen
 
     bodies = [r["body"] for r in server.chat_requests()]
-    assert [count_images(b) for b in bodies] == fam.images
+    assert [count_images(b) for b in bodies] == list(fam.images)
     if name == "glm-4.5v":
         assert all(len(b["messages"]) == 1 and b["skip_special_tokens"] is False for b in bodies)
     out = run_dir.parent.parent / f"export-{name}"

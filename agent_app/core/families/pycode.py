@@ -33,13 +33,17 @@ MAX_WHEEL_CLICKS = 1000
 
 @dataclass(frozen=True)
 class Dialect:
-    """What a family's code may say beyond Aguvis's pyautogui subset (all False: Aguvis's rules)."""
+    """What a family's code may say beyond Aguvis's pyautogui subset (all False: Aguvis's rules).
 
-    more_calls: bool = False  # middleClick, tripleClick, mouseDown, mouseUp, computer.triple_click;
-    # click(button='middle'), click(clicks=3)
-    at_pointer: bool = False  # a pointer call with no point and none set earlier in the reply acts at the pointer
-    # (Aguvis: rejected)
-    wheel_clicks: bool = False  # scroll(n): n wheel clicks, kept as the action's amount (Aguvis: a direction only)
+    more_calls: middleClick, tripleClick, mouseDown, mouseUp, computer.triple_click; click(button='middle'),
+        click(clicks=3).
+    at_pointer: a pointer call with no point and none set earlier in the reply acts at the pointer (Aguvis: refused).
+    wheel_clicks: scroll(n) is n whole wheel clicks, kept as the action's amount (Aguvis: a direction only).
+    """
+
+    more_calls: bool = False
+    at_pointer: bool = False
+    wheel_clicks: bool = False
 
 
 AGUVIS_CODE = Dialect()
