@@ -343,6 +343,7 @@ class ModelClient:
             params["top_p"] = s.top_p
         if s.frequency_penalty is not None:
             params["frequency_penalty"] = s.frequency_penalty
+        params.update(s.extra_body)
         if self.stream:
             params["stream"] = True
             params["stream_options"] = {"include_usage": True}
@@ -361,7 +362,8 @@ class ModelClient:
         limit = image_count_limit(message)
         if limit is not None:
             raise ImageLimitError(limit, f"the server accepts at most {limit} image(s) per request")
-        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt"):
+        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt",
+                     *self.sampling.extra_body):
             if name in lowered and name not in self._dropped:
                 self._dropped.add(name)
                 note = f"the endpoint does not accept {name}; sending requests without it"

@@ -31,7 +31,7 @@ class Sampling:
     top_p: float | None = 0.9
     max_tokens: int = 1000
     frequency_penalty: float | None = 1.0
-
+    extra_body: dict[str, Any] = field(default_factory=dict)  # further request fields the family's server needs
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
+from agent_app.core.families.glm import GLM_45V
+from agent_app.core.families.opencua import OPENCUA
 from agent_app.core.families.uitars import DOUBAO, UITARS_10, UITARS_15
 
 FAMILIES: dict[str, Family] = {
@@ -13,6 +15,8 @@ FAMILIES: dict[str, Family] = {
         UITARS_10,
         DOUBAO,
         AGUVIS,
+        OPENCUA,
+        GLM_45V,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
