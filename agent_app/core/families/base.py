@@ -7,6 +7,7 @@ messages, nothing else. `ChatFamily` holds what the families behind an OpenAI-co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,7 +32,6 @@ class Sampling:
     top_p: float | None = 0.9
     max_tokens: int = 1000
     frequency_penalty: float | None = 1.0
-
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,27 @@ def image_part(url: str) -> dict[str, Any]:
 
 def text_part(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
+
+
+def text_message(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": [text_part(text)]}
+
+
+def screenshot_dialogue(head: list[dict[str, Any]], turns: list[Turn], current_image_url: str,
+                        history_text: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The layout the UI-TARS families were trained on: `head`, then per earlier step [user(its screenshot) while
+    it still travels] + assistant(the reply as `history_text` gives it), a person's note as a user text turn
+    where it was given, then user(the current screenshot)."""
+    messages = list(head)
+    for turn in turns:
+        if turn.kind == "note":
+            messages.append(text_message("user", turn.text))
+            continue
+        if turn.image_url:
+            messages.append({"role": "user", "content": [image_part(turn.image_url)]})
+        messages.append(text_message("assistant", history_text(turn.text)))
+    messages.append({"role": "user", "content": [image_part(current_image_url)]})
+    return messages
 
 
 def quote(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
 from agent_app.core.families.uitars import DOUBAO, UITARS_10, UITARS_15
+from agent_app.core.families.uitars2 import UITARS_2
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -13,6 +14,7 @@ FAMILIES: dict[str, Family] = {
         UITARS_10,
         DOUBAO,
         AGUVIS,
+        UITARS_2,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
