@@ -13,7 +13,7 @@ from typing import Any
 
 from agent_app import __version__
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
-from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
@@ -66,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
     )
     r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
-    r.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY",
-                   help=f"output/coordinate convention: {', '.join(FAMILIES)} (default {DEFAULT_FAMILY})")
+    r.add_argument("--model-family", choices=CHOICES, metavar="FAMILY",
+                   help=f"output/coordinate convention: {', '.join(FAMILIES)}, or {AUTO} (from the model name); "
+                   f"default: the saved setting, else {DEFAULT_FAMILY}")
     r.add_argument("--max-steps", type=_positive_int, help="step budget (default 25)")
     r.add_argument("--history-images", type=_positive_int, help="screenshots sent per request (default 5)")
     r.add_argument("--timeout", type=_positive_float, help="seconds to wait for one model response (default 120)")
@@ -179,7 +180,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     }
     for layer in (env, cli):
         layers.update({k: v for k, v in layer.items() if v is not None and v != ""})
-    return RunConfig.from_settings(task, Settings.load(), api_key=resolve_api_key(), **layers)
+    return RunConfig.from_settings(task, Settings.for_command_line(), api_key=resolve_api_key(), **layers)
 
 
 class _Progress:
@@ -192,7 +193,11 @@ class _Progress:
     def __call__(self, event: Any) -> None:
         d = event.data
         if event.kind == "started":
-            self.max_steps = d["config"]["max_steps"]
+            config = d["config"]
+            self.max_steps = config["max_steps"]
+            if config.get("model_family_chosen") == AUTO:  # said even with --quiet: a choice made for the person
+                print(f"agent-app: model family: {config['model_family']} (from the model name {config['model']!r})",
+                      file=sys.stderr, flush=True)
             self._say(f"run folder {d['run_dir']}")
         elif event.kind == "recorded":
             rec = d["record"]

@@ -57,6 +57,12 @@ class Family(Protocol):
     coordinates: str  # a key of COORDINATES
     max_images: int | None  # screenshots per request it was trained on (None: as configured)
     sampling: Sampling
+    model_names: tuple[str, ...]  # regular expressions (any case) for the endpoint model names that are its own
+
+    @property
+    def description(self) -> str:
+        """One line for a person: the family and its coordinate convention."""
+        ...
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         """(width, height) the model sees for a screenshot of this size, within the pixel budget."""
@@ -95,6 +101,7 @@ class ChatFamily:
     factor: int = FACTOR
     max_images: int | None = None
     sampling: Sampling = field(default_factory=Sampling)
+    model_names: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:

@@ -147,7 +147,12 @@ class UITars(ChatFamily):
         return None  # "move" has no UI-TARS spelling
 
 
-UITARS_15 = UITars("uitars-1.5", "UI-TARS-1.5", "image", 16384 * FACTOR * FACTOR)
-UITARS_10 = UITars("uitars-1.0", "UI-TARS-1.0", "thousandths", 2700 * FACTOR * FACTOR, point_style="box_tokens")
+# Model names (HF repos, served and hosted ids): UI-TARS-1.5-7B; the 1.0 sizes 2B/7B/72B (-SFT, -DPO); Volcengine's
+# doubao-1-5-ui-tars-250428 and Seed1.5-VL / doubao-seed-… (not the ByteDance-Seed organisation, not Seed-OSS).
+UITARS_15 = UITars("uitars-1.5", "UI-TARS-1.5", "image", 16384 * FACTOR * FACTOR,
+                   model_names=(r"ui[-_ ]?tars[-_ ]?1[._-]?5(?![\d.])",))
+UITARS_10 = UITars("uitars-1.0", "UI-TARS-1.0", "thousandths", 2700 * FACTOR * FACTOR, point_style="box_tokens",
+                   model_names=(r"ui[-_ ]?tars[-_ ]?(?:1[._-]?0[-_ ]?)?(?:2|7|72)b(?![a-z\d])",))
 DOUBAO = UITars("doubao", "Doubao / Seed GUI", "thousandths", 5120 * FACTOR * FACTOR,
-                action_space=DOUBAO_ACTION_SPACE, point_style="point")
+                action_space=DOUBAO_ACTION_SPACE, point_style="point",
+                model_names=(r"doubao", r"(?<![a-z])seed[-_ ]?\d"))

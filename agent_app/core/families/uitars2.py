@@ -333,6 +333,8 @@ class UITars2(ChatFamily):
 
 # Sizing and sampling are not published for UI-TARS-2: the Doubao budget (both hosted Seed GUI models; in 0..1000
 # the size affects accuracy only) and the sampling of OSWorld's Doubao thinking agent (T 0, max_tokens 3000). No
-# frequency penalty: it would push against the tags every call repeats.
+# frequency penalty: it would push against the tags every call repeats. Names: "ui-tars-2", "bytedance/ui-tars-2",
+# not UI-TARS-2B-SFT (1.0) nor doubao-1-5-ui-tars-250428.
 UITARS_2 = UITars2("uitars-2", "UI-TARS-2", "thousandths", 5120 * FACTOR * FACTOR,
-                   sampling=Sampling(max_tokens=3000, frequency_penalty=None))
+                   sampling=Sampling(max_tokens=3000, frequency_penalty=None),
+                   model_names=(r"ui[-_ ]?tars[-_ ]?2(?![\d.]|b)",))

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.families.registry import DEFAULT_FAMILY
+from agent_app.core.families.registry import AUTO, DEFAULT_FAMILY
 
 APP_NAME = "agent-app"
 # Global hotkeys (pynput syntax). Presets add their own.
@@ -49,7 +49,7 @@ class Settings:
     provider: str = "local-vllm"
     base_url: str = ""
     model: str = ""
-    model_family: str = DEFAULT_FAMILY
+    model_family: str = AUTO  # a new profile: the family the model name says (see `for_command_line`)
     language: str = "en"
     max_steps: int = 25
     history_images: int = 5
@@ -80,6 +80,12 @@ class Settings:
         except TypeError:
             return cls()
 
+    @classmethod
+    def for_command_line(cls) -> Settings:
+        """What `agent-app run` starts from: the saved profile, or with none saved the defaults with the command
+        line's own default family (the CLI contract's uitars-1.5, not a new profile's auto)."""
+        return cls.load() if cls.path().exists() else cls(model_family=DEFAULT_FAMILY)
+
     def save(self) -> None:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +106,8 @@ class RunConfig:
     base_url: str = ""
     model: str = ""
     api_key: str | None = field(default=None, repr=False)
-    model_family: str = DEFAULT_FAMILY
+    model_family: str = DEFAULT_FAMILY  # "auto" until the runner has chosen from the model name
+    model_family_chosen: str = ""  # "auto" when the family was chosen from the model name
     language: str = "en"
     max_steps: int = 25
     history_images: int = 5
@@ -129,5 +136,7 @@ class RunConfig:
         data = asdict(self)
         data.pop("api_key", None)
         data.pop("task", None)
+        if not self.model_family_chosen:
+            data.pop("model_family_chosen")
         data["api_key_set"] = bool(self.api_key)
         return data
