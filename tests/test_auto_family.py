@@ -84,12 +84,22 @@ def test_a_new_profile_is_auto_and_the_command_line_without_one_keeps_the_contra
     assert Settings().model_family == AUTO
     assert AUTO in CHOICES and set(FAMILIES) < set(CHOICES)
     assert not Settings.path().exists()
-    assert Settings.for_command_line().model_family == DEFAULT_FAMILY == "uitars-1.5"
+    assert Settings.load_for_command_line() == (Settings(model_family=DEFAULT_FAMILY), [])
+    assert DEFAULT_FAMILY == "uitars-1.5"
     Settings(base_url="http://x/v1").save()
     assert json.loads(Settings.path().read_text())["model_family"] == AUTO
-    assert Settings.for_command_line().model_family == AUTO
+    assert Settings.load_for_command_line()[0].model_family == AUTO
     Settings(model_family="doubao").save()
-    assert Settings.for_command_line().model_family == "doubao"
+    assert Settings.load_for_command_line()[0].model_family == "doubao"
+    # A saved value that is no family is reported and replaced by the default the warning names: auto
+    Settings.path().write_text(json.dumps({"model_family": "qwen9"}), encoding="utf-8")
+    settings, problems = Settings.load_for_command_line()
+    assert settings.model_family == AUTO and len(problems) == 1 and "model_family must be one of" in problems[0]
+    assert problems[0].endswith('using "auto"') or problems[0].endswith("using 'auto'")
+    # A profile that says nothing about the family (hand-written, or unreadable): the command line's default
+    for content in ('{"max_steps": 7}', "[]", "null", "{"):
+        Settings.path().write_text(content, encoding="utf-8")
+        assert Settings.load_for_command_line()[0].model_family == DEFAULT_FAMILY, content
 
 
 def test_choose_family_resolves_auto_from_the_model_name_and_records_the_choice():
@@ -173,7 +183,8 @@ def test_auto_with_a_name_it_cannot_place_is_a_usage_error_that_lists_the_famili
         assert json.loads(proc.stdout)["status"] == "error"
     else:
         assert proc.stdout == ""
-    assert server.chat_requests() == [] and not cli.runs_dir.exists()  # nothing ran, nothing half-written
+    assert server.chat_requests() == []  # nothing ran, and no run folder was begun
+    assert not cli.runs_dir.exists() or not any(cli.runs_dir.iterdir())
 
 
 @pytest.mark.x11
@@ -183,9 +194,10 @@ def test_the_saved_profile_and_a_preset_say_auto_and_the_flag_still_wins(cli, tm
         # No profile: the contract's default family (uitars-1.5) reads the UI-TARS-2 reply as garbage
         proc, summary = cli.run_task(server, "finish", "--model", "bytedance/ui-tars-2")
         assert (proc.returncode, summary["status"]) == (1, "error"), proc.stderr
-        # A profile saved with the new default: auto
+        # A profile the app saved with the new default, auto
         config_dir.mkdir(parents=True)
-        (config_dir / "settings.json").write_text(json.dumps({"base_url": server.base_url}), encoding="utf-8")
+        (config_dir / "settings.json").write_text(json.dumps({"base_url": server.base_url, "model_family": "auto"}),
+                                                  encoding="utf-8")
         proc, summary = cli.run_task(server, "finish")
         assert proc.returncode == 0, proc.stderr
         assert "model family: uitars-2" in proc.stderr
