@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TextIO
 
 from agent_app import __version__
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
-from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
     )
     r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
-    r.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY",
-                   help=f"output/coordinate convention: {', '.join(FAMILIES)} (default {DEFAULT_FAMILY})")
+    r.add_argument("--model-family", choices=CHOICES, metavar="FAMILY",
+                   help=f"output/coordinate convention: {', '.join(FAMILIES)}, or {AUTO} (from the model name); "
+                   f"default: the saved setting, else {DEFAULT_FAMILY}")
     # Value ranges are checked once, on the run's final configuration (whichever source a value came from).
     r.add_argument("--max-steps", type=int, help="step budget (default 25)")
     r.add_argument("--history-images", type=int, help="screenshots sent per request (default 5)")
@@ -192,7 +193,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     from agent_app.core.settings.keychain import resolve_api_key
     from agent_app.core.settings.presets import find_preset, load_presets_checked
 
-    settings, problems = Settings.load_checked()
+    settings, problems = Settings.load_for_command_line()
     preset = None
     if args.preset:
         presets, preset_problems = load_presets_checked()
@@ -232,7 +233,11 @@ class _Progress:
     def __call__(self, event: Any) -> None:
         d = event.data
         if event.kind == "started":
-            self.max_steps = d["config"]["max_steps"]
+            config = d["config"]
+            self.max_steps = config["max_steps"]
+            if config.get("model_family_chosen") == AUTO:  # said even with --quiet: a choice made for the person
+                print(f"agent-app: model family: {config['model_family']} (from the model name {config['model']!r})",
+                      file=sys.stderr, flush=True)
             self.run_dir = d["run_dir"]
             self._say(f"run folder {d['run_dir']}")
         elif event.kind == "recorded":

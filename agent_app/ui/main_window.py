@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from agent_app.core.desktop.capture import list_monitors
 from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import ConfigError
 from agent_app.core.events import Event, RunResult
-from agent_app.core.families.registry import FAMILIES
+from agent_app.core.families.registry import AUTO, FAMILIES
 from agent_app.core.runs import reading
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.settings.keychain import resolve_api_key
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.run_thread: RunThread | None = None
         self.control: RunControl | None = None
         self.run_dir: Path | None = None
+        self.run_settings: dict[str, Any] = {}  # the run's own settings (its header): model, family, budget
         self.replaying = False
         self.follow = True
         self.tokens = [0, 0]
@@ -271,14 +273,15 @@ class MainWindow(QMainWindow):
         self._update_status_line()
 
     def _update_status_line(self) -> None:
-        budget = self.settings.max_steps
+        run = self.run_settings
+        budget = run.get("max_steps") or self.settings.max_steps
         self.step_label.setText(f"Step {self.steps_done} of {budget}" if self.run_dir else "")
         if self.elapsed.isValid() and self.run_dir and not self.replaying:
             secs = int(self.elapsed.elapsed() / 1000)
             self.elapsed_label.setText(f"{secs // 60:02d}:{secs % 60:02d}")
-        model = self.settings.model or "(endpoint default)"
-        family = FAMILIES.get(self.settings.model_family)
-        self.model_label.setText(f"{model} · {family.label if family else self.settings.model_family}")
+        model = run.get("model") or self.settings.model or "(endpoint default)"
+        family = _family_text(run.get("model_family") or self.settings.model_family, run.get("model_family_chosen"))
+        self.model_label.setText(f"{model} · {family}")
         p, c = self.tokens
         self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
 
@@ -315,7 +318,7 @@ class MainWindow(QMainWindow):
         self.steps.reset(None)
         self.detail.show_line(None, None)
         self.banner.hide()
-        self.follow, self.tokens, self.steps_done, self.run_dir = True, [0, 0], 0, None
+        self.follow, self.tokens, self.steps_done, self.run_dir, self.run_settings = True, [0, 0], 0, None, {}
         self.list_title.setText("Steps")
         self.empty_hint.setVisible(True)
         self.strip.set_detail(text)
@@ -390,7 +393,12 @@ class MainWindow(QMainWindow):
         if event.kind == "started":
             self.run_dir = Path(d["run_dir"])
             self.steps.run_dir = self.run_dir
+            self.run_settings = d["config"]
             self._set_state("running")
+            if self.run_settings.get("model_family_chosen") == AUTO:
+                self.statusBar().showMessage(
+                    f"Model family: {_family_text(self.run_settings['model_family'])}, chosen from the model name "
+                    f"{self.run_settings['model']!r}", 15000)
         elif event.kind == "model_text":
             self.strip.set_detail(_thought_so_far(d["text"]))
         elif event.kind == "parsed":
@@ -604,6 +612,7 @@ class MainWindow(QMainWindow):
             return False
         info, lines = reading.run_info(run_dir, log), log.lines
         self.replaying, self.run_dir = True, run_dir
+        self.run_settings = next((x.get("settings") or {} for x in lines if x.get("kind") == "header"), {})
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
         self.tokens = [sum((x.get("usage") or {}).get(k, 0) for x in lines if x.get("kind") == "step")
@@ -658,6 +667,20 @@ def _k(n: int) -> str:
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
+_CALL_START = re.compile(r"Action:|<seed:tool_call>|<tool_call>")
+_TAG = re.compile(r"<[^<>\n]*>")
+
+
 def _thought_so_far(text: str) -> str:
-    body = text.split("Thought:", 1)[-1]
-    return body.split("Action:", 1)[0].strip() or "thinking…"
+    """The model's reasoning while its reply streams in: up to its first call, without tags."""
+    body = _CALL_START.split(text.split("Thought:", 1)[-1], maxsplit=1)[0]
+    return _TAG.sub("", body).strip() or "thinking…"
+
+
+def _family_text(name: str, chosen: str | None = None) -> str:
+    """A family for the status line: its label, marked when it was chosen from the model name."""
+    if name == AUTO:
+        return "family from the model name"
+    family = FAMILIES.get(name)
+    label = family.label if family else name
+    return f"{label} (automatic)" if chosen == AUTO else label

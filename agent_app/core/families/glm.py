@@ -579,4 +579,5 @@ GLM_45V = GLM45V(
     "glm-4.5v", "GLM-4.5V", "thousandths", 28 * 28 * 15000 // 2, min_pixels=112 * 112 // 2, max_images=5,
     sampling=Sampling(temperature=0.001, top_p=None, max_tokens=8192, frequency_penalty=None,
                       extra_body={"skip_special_tokens": False}),
+    model_names=(r"glm[-_ ]?4(?:\.|p|_)?5[-_ ]?v(?![a-z\d])",),
 )

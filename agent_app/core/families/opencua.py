@@ -224,4 +224,5 @@ def _text(role: str, text: str) -> dict[str, Any]:
 
 # OSWorld's reference agent: T 0 (≥ 0.2 on a retry), top_p 0.9, 1500 tokens; no repetition penalty.
 OPENCUA = OpenCUA("opencua", "OpenCUA", "image", 12845056, min_pixels=3136, max_images=3,
-                  sampling=Sampling(temperature=0.0, top_p=0.9, max_tokens=1500, frequency_penalty=None))
+                  sampling=Sampling(temperature=0.0, top_p=0.9, max_tokens=1500, frequency_penalty=None),
+                  model_names=(r"opencua[-_ ]?(?:7|32|72)b(?![a-z\d])",))  # not OpenCUA-Qwen2-7B / -A3B (0..1)
