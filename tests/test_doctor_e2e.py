@@ -195,7 +195,7 @@ def test_help_check_this_computer_shows_the_results_in_a_dialog(qtbot, app_dirs,
     from agent_app.ui.doctor_dialog import DoctorDialog
     from agent_app.ui.main_window import MainWindow
 
-    Settings(base_url=server.base_url, model=server.model, max_steps=5).save()
+    Settings(base_url=server.base_url, model=server.model, model_family="uitars-1.5", max_steps=5).save()
     window = MainWindow(Settings.load())
     qtbot.addWidget(window)
     window.show()

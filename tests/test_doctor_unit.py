@@ -397,3 +397,21 @@ def test_report_json_exit_code_and_lines():
     lines = report.lines()
     assert len(lines) == 4 and lines[0].startswith("✔ clicks") and lines[1].startswith("– model")
     assert lines[2] == "✖ typing       changed — Install xclip." and "1 problem(s)" in lines[3]
+
+
+def test_model_check_with_auto_takes_the_family_from_the_model_name_as_a_run_does():
+    from agent_app.testing.scripted_server import ScriptedServer
+
+    monitor = Monitor(0, 0, 1920, 1080)
+    with ScriptedServer([clicks_ok_in("thousandths")], model="doubao-1-5-ui-tars-250428") as srv:
+        check = model_check(_config(srv, "auto"), monitor)
+    assert check.ok, check.summary
+    assert check.figures["family"] == "doubao" and check.figures["family_chosen"] == "auto"
+    with ScriptedServer([clicks_ok_in("thousandths")], model="ByteDance-Seed/UI-TARS-1.5-7B") as srv:
+        check = model_check(_config(srv, "auto"), monitor)  # a 1.5 model answering in thousandths: still named
+    assert not check.ok and "but uitars-1.5 says pixels" in check.summary
+    with ScriptedServer(model="mystery-model") as srv:
+        check = model_check(_config(srv, "auto"), monitor)
+        assert srv.chat_requests() == []  # nothing is asked of a model whose conventions are unknown
+    assert not check.ok and "no model family is known for the model name 'mystery-model'" in check.summary
+    assert "Settings → Model family" in check.advice

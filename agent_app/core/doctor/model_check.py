@@ -152,23 +152,32 @@ def model_verdict(family_name: str, family: Family, families: dict[str, Family],
 def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda: None) -> Check:
     """Ask the configured model to click the button on our picture; never raises (failures become verdicts)."""
     from agent_app.core.client import ModelClient
-    from agent_app.core.errors import AgentAppError, ConfigError, FormatError
+    from agent_app.core.errors import AgentAppError, ConfigError, FormatError, UnplacedModelError
     from agent_app.core.families.registry import FAMILIES
     from agent_app.core.history import History
-    from agent_app.core.runner import resolve_model, validate
+    from agent_app.core.runner import choose_family, resolve_model
 
+    if problem := settings_problem(run_config):
+        return failed("model", "the endpoint settings are not usable", problem[0].upper() + problem[1:] + ".")
     try:
-        validate(run_config)
+        if not run_config.model:  # as a run does: the endpoint's first model
+            lister = ModelClient.for_run(run_config)
+            try:
+                run_config.model = resolve_model(lister, check)
+            finally:
+                lister.close()
+        family = choose_family(run_config)  # `auto`: the family the model's name belongs to
+    except UnplacedModelError as e:
+        return failed("model", e.saying("in Settings → Model family or with --model-family"),
+                      "Choose the model family that matches the model: Settings → Model family, or --model-family.")
     except ConfigError as e:
-        return failed("model", "the endpoint settings are not usable", f"{str(e)[0].upper()}{str(e)[1:]}.")
-    family = FAMILIES[run_config.model_family]
+        return failed("model", f"the model cannot be asked: {e}",
+                      "Fix the endpoint (Settings → Test connection says what is wrong), then run the check again.")
     model_size = family.model_image_size(monitor.width, monitor.height, run_config.max_pixels)
     url = screenshot_url(draw_screen(monitor.width, monitor.height), model_size, monitor)
     client = ModelClient.for_run(run_config, family.sampling)
     reply_text = ""
     try:
-        if not run_config.model:
-            run_config.model = client.model = resolve_model(client, check)
         history = History.for_family(family, 1)
         messages = history.messages(family, Context(TASK, run_config.language, model_size), url)
         reply = client.complete(messages, check)
@@ -188,5 +197,18 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
     check_result = model_verdict(run_config.model_family, family, FAMILIES, action, monitor, model_size, reply_text)
     check_result.figures["model"] = run_config.model
     check_result.figures["request_ms"] = round(reply.request_ms)
+    if run_config.model_family_chosen:
+        check_result.figures["family_chosen"] = run_config.model_family_chosen
     return check_result
+
+
+def settings_problem(run_config) -> str | None:
+    """What makes the endpoint settings unusable, as a run would refuse them (the runs folder aside)."""
+    from agent_app.core.families.registry import CHOICES
+
+    if not run_config.base_url.startswith(("http://", "https://")):
+        return f"the base URL must start with http:// or https:// (got {run_config.base_url!r})"
+    if run_config.model_family not in CHOICES:
+        return f"unknown model family {run_config.model_family!r} (choose from {', '.join(CHOICES)})"
+    return run_config.problem()
 
