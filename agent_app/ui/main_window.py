@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from agent_app import __version__
 from agent_app.core.control import RunControl
-from agent_app.core.desktop.capture import list_monitors
 from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import ConfigError
 from agent_app.core.events import Event, RunResult
@@ -44,6 +43,7 @@ from agent_app.ui.hotkeys import HotkeyBridge
 from agent_app.ui.models import LineRole, StepListModel
 from agent_app.ui.presets_dialog import PresetsDialog
 from agent_app.ui.resources import icon
+from agent_app.ui.screens import screen_for_monitor
 from agent_app.ui.settings_dialog import SettingsDialog
 from agent_app.ui.step_view import StepDelegate, StepDetail
 from agent_app.ui.tray import Tray
@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         self.last_result: RunResult | None = None
         self.collapse_during_runs = True
         self._last_thought = ""
+        self.doctor: Any = None  # Help → Check this computer… while it runs (a DoctorRun)
+        self.doctor_dialog: Any = None
 
         # ---- task row ----
         self.task = QPlainTextEdit()
@@ -239,6 +241,8 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu("&Settings")
         settings_menu.addAction(action("Settings…", self.open_settings, "Ctrl+,"))
         help_menu = self.menuBar().addMenu("&Help")
+        self.act_doctor = action("Check this computer…", self.check_computer)
+        help_menu.addAction(self.act_doctor)
         help_menu.addAction(action("About agent-app", self.about))
 
     # ---------------------------------------------------------------- state
@@ -287,7 +291,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- run
     def start_run(self, task: str | None = None, preset: Preset | None = None) -> None:
-        if self.running:
+        if self.running or self.doctor is not None:
             return
         if preset is not None:
             task = preset.task
@@ -334,15 +338,8 @@ class MainWindow(QMainWindow):
         self.run_thread.start()
 
     def _monitor_rect(self, index: int) -> QRect:
-        """Qt's rectangle for the agent's monitor (numbered as mss does). The two lists may be in different
-        orders and, on scaled Windows displays, in different units, but their left-to-right, top-to-bottom
-        arrangement is the same: match by rank in that arrangement."""
-        monitors = list_monitors()
-        screens = sorted(QGuiApplication.screens(), key=lambda s: (s.geometry().x(), s.geometry().y()))
-        if 0 < index <= len(monitors) and len(screens) == len(monitors):
-            rank = sorted(monitors, key=lambda m: (m.left, m.top)).index(monitors[index - 1])
-            return screens[rank].geometry()
-        return QGuiApplication.primaryScreen().geometry()
+        """Qt's rectangle for the agent's monitor (numbered as mss does)."""
+        return screen_for_monitor(index).geometry()
 
     def toggle_pause(self) -> None:
         if not self.control or not self.running:
@@ -640,6 +637,42 @@ class MainWindow(QMainWindow):
         path = self.runs_dir()
         path.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def check_computer(self) -> None:
+        """Help → Check this computer…: `agent-app doctor` on the agent's monitor, then its results in a dialog."""
+        if self.doctor is not None:
+            return
+        if self.running:
+            self.banner.show_message("info", "A run is in progress",
+                                     "Check this computer when it has ended: the check clicks and types on the screen.")
+            return
+        from agent_app.core.doctor.model_check import TASK
+        from agent_app.core.doctor.runner import DoctorOptions
+        from agent_app.ui.calibration import DoctorRun
+
+        config = RunConfig.from_settings(TASK, self.settings, api_key=resolve_api_key(), retries=0,
+                                         timeout=min(self.settings.timeout, 30.0)) if self.settings.configured else None
+        self.doctor = DoctorRun(DoctorOptions(monitor=self.settings.monitor, run_config=config))
+        self.doctor.finished.connect(self._doctor_finished)
+        if self.hotkeys is not None:
+            self.hotkeys.bind({})  # the check's own keys must not fire the app's hotkeys; rebound afterwards
+        self.act_doctor.setEnabled(False)
+        self.run_button.setEnabled(False)
+        self.act_run.setEnabled(False)
+        self.doctor.start()
+
+    def _doctor_finished(self, report: Any) -> None:
+        from agent_app.ui.doctor_dialog import DoctorDialog
+
+        self.doctor = None
+        self.act_doctor.setEnabled(True)
+        self._set_state(self.state)
+        self.apply_hotkeys()
+        self.doctor_dialog = DoctorDialog(report, self)
+        self.doctor_dialog.again.connect(self.check_computer)
+        self.doctor_dialog.show()
+        self.doctor_dialog.raise_()
+        self.doctor_dialog.activateWindow()
 
     def about(self) -> None:
         QMessageBox.about(
