@@ -36,13 +36,19 @@ def configured(app_dirs, server):
 @pytest.fixture
 def window(qtbot, configured):
     w = MainWindow(configured)
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     qtbot.waitExposed(w)
     yield w
     if w.running:
         w.run_thread.stop_and_wait()
     w.strip.close()
+
+
+def stop_run(w: MainWindow) -> None:
+    """Before pytest-qt closes the window: a failed test must not leave a run that makes closing ask."""
+    if w.running:
+        w.run_thread.stop_and_wait()
 
 
 def wait_ended(qtbot, window: MainWindow, timeout: int = 30000) -> None:
@@ -230,7 +236,7 @@ def test_call_user_brings_the_window_forward_and_resumes_with_the_reply(qtbot, w
 def test_a_run_that_cannot_start_says_what_to_do(qtbot, app_dirs):
     Settings(base_url="not a url", max_steps=3).save()
     w = MainWindow(Settings.load())
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     w.task.setPlainText("anything")
     w.start_run()
@@ -301,7 +307,7 @@ def test_tray_and_notifications_degrade_gracefully(qtbot, window):
 
 def test_run_without_settings_asks_for_an_endpoint_first(qtbot, app_dirs, server):
     w = MainWindow(Settings.load())
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     server.add(FINISH)
 

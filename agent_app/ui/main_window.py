@@ -441,6 +441,7 @@ class MainWindow(QMainWindow):
             self.tray.notify("agent-app asks before acting", f"{acts}\n{d.get('reason', '')}")
         elif status == "paused":
             self._set_state("paused")
+            self.strip.show()  # the agent's last action took it off the screen: Resume must be in reach
 
     def _append_line(self, line: dict[str, Any]) -> None:
         self.empty_hint.setVisible(False)
