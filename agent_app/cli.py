@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from agent_app import __version__
-from agent_app.core.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
+from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
-FAMILY_CHOICES = ("uitars-1.5", "uitars-1.0", "doubao", "aguvis")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
     )
     r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
-    r.add_argument("--model-family", choices=FAMILY_CHOICES, help="output/coordinate convention (default uitars-1.5)")
+    r.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY",
+                   help=f"output/coordinate convention: {', '.join(FAMILIES)} (default {DEFAULT_FAMILY})")
     r.add_argument("--max-steps", type=_positive_int, help="step budget (default 25)")
     r.add_argument("--history-images", type=_positive_int, help="screenshots sent per request (default 5)")
     r.add_argument("--timeout", type=_positive_float, help="seconds to wait for one model response (default 120)")
@@ -84,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
 
     ps = sub.add_parser("parse", help="parse one model reply from stdin into action JSON")
-    ps.add_argument("--model-family", choices=FAMILY_CHOICES, default="uitars-1.5")
+    ps.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY", default=DEFAULT_FAMILY,
+                    help=f"one of {', '.join(FAMILIES)}")
     ps.add_argument("--screen", type=_size, required=True, help="screen size WxH in pixels")
     ps.add_argument("--image", type=_size, help="size WxH of the screenshot the model was sent (default: screen)")
     ps.add_argument("--max-pixels", type=_positive_int, help="pixel budget the screenshot was resized with")
@@ -125,7 +127,7 @@ def _err(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from agent_app.core.logs import setup_logging
+    from agent_app.core.settings.logs import setup_logging
 
     setup_logging()
     if not argv:
@@ -157,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
 # ---- run ----
 def run_config(args: argparse.Namespace) -> RunConfig:
     """Settings, then a preset, then the environment, then the command line: the later one wins."""
-    from agent_app.core.keystore import resolve_api_key
-    from agent_app.core.presets import find_preset
+    from agent_app.core.settings.keychain import resolve_api_key
+    from agent_app.core.settings.presets import find_preset
 
     preset = find_preset(args.preset) if args.preset else None
     task = args.task or (preset.task if preset else "")
@@ -309,7 +311,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _family_or_exit(name: str):
-    from agent_app.core.families import get_family
+    from agent_app.core.families.registry import get_family
 
     try:
         return get_family(name)
@@ -326,11 +328,11 @@ def _runs_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from agent_app.core import runs
+    from agent_app.core.runs import reading
 
     runs_dir = _runs_dir(args)
     if args.runs_command == "list":
-        infos = runs.list_runs(runs_dir)
+        infos = reading.list_runs(runs_dir)
         if args.json:
             print(json.dumps([i.to_json() for i in infos], ensure_ascii=False))
             return 0
@@ -344,7 +346,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"{i.run_id}  {when}  {i.status:<10} {i.steps:>3} steps  {i.task[:60]}")
         return 0
     if args.runs_command == "export":
-        from agent_app.core.export import export_runs
+        from agent_app.core.runs.export import export_runs
 
         summary = export_runs(
             args.run, runs_dir, Path(args.out) if args.out else None,
@@ -353,15 +355,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(summary.jsonl)
         print(f"agent-app: {summary.describe()}", file=sys.stderr)
         return 0
-    run_dir = runs.find_run(runs_dir, args.run)
+    run_dir = reading.find_run(runs_dir, args.run)
     if run_dir is None:
         raise ConfigError(f"no run {args.run!r} in {runs_dir} (see `agent-app runs list`)")
-    report = runs.ensure_report(run_dir)
-    lines = runs.read_lines(run_dir)
+    report = reading.ensure_report(run_dir)
+    lines = reading.read_lines(run_dir)
     if args.json:
         print(json.dumps({"run_dir": str(run_dir), "report": str(report), "lines": lines}, ensure_ascii=False))
         return 0
-    info = runs.run_info(run_dir)
+    info = reading.run_info(run_dir)
     print(f"{info.task}\n{info.status}, {info.steps} step(s) — {run_dir}")
     for line in lines:
         if line.get("kind") == "step":
@@ -387,7 +389,7 @@ def _short(action: dict[str, Any]) -> str:
 
 # ---- key ----
 def cmd_key(args: argparse.Namespace) -> int:
-    from agent_app.core import keystore
+    from agent_app.core.settings import keychain
 
     if args.key_command == "set":
         if sys.stdin.isatty():
@@ -396,17 +398,17 @@ def cmd_key(args: argparse.Namespace) -> int:
             key = getpass.getpass("API key (input hidden): ")
         else:
             key = sys.stdin.readline()
-        keystore.set_key(key)
+        keychain.set_key(key)
         print("agent-app: API key saved in the OS keychain (service 'agent-app')", file=sys.stderr)
         return 0
     if args.key_command == "delete":
-        removed = keystore.delete_key()
+        removed = keychain.delete_key()
         message = "API key removed from the keychain" if removed else "no API key was saved"
         print(f"agent-app: {message}", file=sys.stderr)
         return 0
     source = (
         "AGENT_APP_API_KEY" if os.environ.get("AGENT_APP_API_KEY")
-        else "the OS keychain" if keystore.get_key()
+        else "the OS keychain" if keychain.get_key()
         else "OPENAI_API_KEY" if os.environ.get("OPENAI_API_KEY")
         else None
     )
@@ -414,6 +416,6 @@ def cmd_key(args: argparse.Namespace) -> int:
         print(f"runs will use the API key from {source}")
     else:
         print("no API key set: runs go keyless (fine for local servers)")
-    if not keystore.keychain_available():
-        print("note: " + keystore.NO_BACKEND)
+    if not keychain.keychain_available():
+        print("note: " + keychain.NO_BACKEND)
     return 0

@@ -43,10 +43,10 @@ def bench(width: int, height: int, steps: int) -> dict:
     )
     time.sleep(2)
     try:
-        from agent_app.core.config import RunConfig
-        from agent_app.core.executor import PyAutoGUIExecutor
+        from agent_app.core.desktop.capture import MSSCapture
+        from agent_app.core.desktop.executor import PyAutoGUIExecutor
         from agent_app.core.loop import Agent
-        from agent_app.core.screen import MSSCapture
+        from agent_app.core.settings.config import RunConfig
         from agent_app.testing.scripted_server import ScriptedServer
 
         n = iter(range(10**9))

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 from agent_app.cli import main as cli_main
 from agent_app.core.actions import ACTION_TYPES, DIRECTIONS
-from agent_app.core.aguvis import (
+from agent_app.core.control import RunControl
+from agent_app.core.errors import FormatError
+from agent_app.core.families.aguvis import (
     PREFILL,
     SYSTEM_PROMPT,
     low_level_action,
@@ -28,13 +30,11 @@ from agent_app.core.aguvis import (
     restore_tokens,
     split_reply,
 )
-from agent_app.core.config import RunConfig
-from agent_app.core.control import RunControl
-from agent_app.core.errors import FormatError
-from agent_app.core.families import FAMILIES
+from agent_app.core.families.base import Context, ParsedReply
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.history import History, Turn
 from agent_app.core.loop import Agent
-from agent_app.core.messages import Turn, build_messages
-from agent_app.core.parser import ParsedReply
+from agent_app.core.settings.config import RunConfig
 
 
 def acts(text: str) -> list[dict]:
@@ -49,7 +49,8 @@ def code(body: str) -> str:
 # ---- the family and its request ----
 def test_family_is_registered_with_unit_coordinates_and_a_720p_budget():
     f = FAMILIES["aguvis"]
-    assert (f.label, f.coordinates, f.box_tokens_in_history) == ("Aguvis", "unit", False)
+    assert (f.label, f.coordinates, f.max_images) == ("Aguvis", "unit", 1)
+    assert f.history_text("os\npyautogui.click(start_box='(1,2)')") == "os\npyautogui.click(start_box='(1,2)')"
     assert f.span(1316, 728) == (1.0, 1.0)
     assert f.model_image_size(1280, 720) == (1288, 728)  # what the 720P checkpoint saw in training
     assert f.model_image_size(1920, 1080) == (1316, 728)
@@ -57,7 +58,9 @@ def test_family_is_registered_with_unit_coordinates_and_a_720p_budget():
 
 def test_request_is_image_then_text_then_the_enforced_planning_prefill():
     history = [Turn("step", code("pyautogui.click(0.1, 0.2)").replace("Do it.", "Click the icon."), "data:old")]
-    msgs = build_messages(FAMILIES["aguvis"], "Open the editor ", "zh", history, "data:now", 5)
+    h = History.for_family(FAMILIES["aguvis"], 5)
+    h.turns = history
+    msgs = h.messages(FAMILIES["aguvis"], Context("Open the editor ", "zh"), "data:now")
     assert [m["role"] for m in msgs] == ["system", "user", "assistant"]
     assert msgs[0]["content"] == [{"type": "text", "text": SYSTEM_PROMPT}]
     image, text = msgs[1]["content"]
@@ -88,8 +91,9 @@ def test_previous_actions_none_then_steps_with_notes_in_place():
 
 
 def test_the_layout_of_other_families_is_unchanged():
-    msgs = build_messages(FAMILIES["uitars-1.5"], "t", "en", [Turn("step", "Thought: a\nAction: wait()", "d:1")],
-                          "d:now", 5)
+    h = History(5)
+    h.add_step("Thought: a\nAction: wait()", "d:1")
+    msgs = h.messages(FAMILIES["uitars-1.5"], Context("t", "en"), "d:now")
     assert [m["role"] for m in msgs] == ["system", "user", "user", "assistant", "user"]
 
 

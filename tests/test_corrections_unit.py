@@ -8,13 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_app.core.actions import Action
-from agent_app.core.families import FAMILIES
-from agent_app.core.formatting import format_reply
-from agent_app.core.person import PersonRecorder
+from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.families.registry import FAMILIES
 
 coord = st.integers(0, 999)
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
     lambda s: "<|" not in s and "think" not in s.lower())
+
+
+def format_reply(family: str, *args):
+    return FAMILIES[family].format_reply(*args)
 
 
 def actions_strategy(family: str):

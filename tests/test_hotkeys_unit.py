@@ -9,10 +9,10 @@ import time
 import pytest
 
 from agent_app.core.actions import Action
+from agent_app.core.desktop.input_listener import AgentActivity, GlobalInput, canonical, check_hotkeys, parse_hotkey
 from agent_app.core.errors import ConfigError
-from agent_app.core.global_input import AgentActivity, GlobalInput, canonical, check_hotkeys, parse_hotkey
-from agent_app.core.presets import Preset, find_preset, load_presets, merge, save_presets
 from agent_app.core.risk import needs_confirmation
+from agent_app.core.settings.presets import Preset, find_preset, load_presets, merge, save_presets
 
 
 def test_hotkey_parsing_and_spellings():
@@ -48,7 +48,7 @@ def test_agent_activity_marks_its_own_input():
 
 def test_takeover_rules_without_a_display():
     from agent_app.core.control import RunControl
-    from agent_app.core.global_input import _Watch
+    from agent_app.core.desktop.input_listener import _Watch
 
     gi = GlobalInput()
     gi.rest_s = 0.05

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent_app.core import global_input
 from agent_app.core.actions import Action
 from agent_app.core.control import RunControl
+from agent_app.core.desktop import input_listener as global_input
+from agent_app.core.desktop.input_listener import GlobalInput
+from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import Stopped, TakenOver
-from agent_app.core.global_input import GlobalInput
-from agent_app.core.person import PersonRecorder
 
 STRIP = (800, 0, 1100, 40)  # left, top, right, bottom
 LEFT = SimpleNamespace(name="left")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from agent_app.core.config import Settings
-from agent_app.core.presets import Preset, save_presets
+from agent_app.core.settings.config import Settings
+from agent_app.core.settings.presets import Preset, save_presets
 from agent_app.ui.hotkeys import HotkeyBridge
 from agent_app.ui.main_window import MainWindow
 
@@ -199,7 +199,7 @@ def test_step_through_asks_before_every_action(qtbot, window, server, desktop):
     assert window.last_result.status == "finished"
     assert desktop.pointer() == (700, 500)  # the skipped click never happened
     lines = trajectory(window)
-    assert [x.get("error") for x in lines if x["kind"] == "step"][1].startswith("skipped")
+    assert [(x["skipped"], x["error"]) for x in lines if x["kind"] == "step"][1] == (True, None)
     assert any(x["kind"] == "note" and x.get("declined") for x in lines)
 
 
@@ -278,8 +278,8 @@ def test_a_click_into_a_window_that_would_swallow_it_is_refused_with_a_reason(qa
     """On Windows an elevated window silently drops our input; the executor checks the target first.
     Here the check is injected (the real one needs Windows): the click must not happen and say why."""
     from agent_app.core.actions import Action
+    from agent_app.core.desktop.executor import PyAutoGUIExecutor
     from agent_app.core.errors import ExecutionError
-    from agent_app.core.executor import PyAutoGUIExecutor
     from agent_app.core.geometry import Monitor
 
     desktop.xdotool("mousemove", "--sync", "100", "100")

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
-from agent_app.core.config import Settings
+from agent_app.core.settings.config import Settings
 from agent_app.ui.main_window import MainWindow
 from agent_app.ui.settings_dialog import SettingsDialog
 

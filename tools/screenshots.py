@@ -30,9 +30,9 @@ def main() -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QWidget
 
-    from agent_app.core.config import Settings
-    from agent_app.core.families import FAMILIES
-    from agent_app.core.presets import Preset, save_presets
+    from agent_app.core.families.registry import FAMILIES
+    from agent_app.core.settings.config import Settings
+    from agent_app.core.settings.presets import Preset, save_presets
     from agent_app.testing.scripted_server import ScriptedServer
     from agent_app.ui.app import create_app
     from agent_app.ui.hotkeys import HotkeyBridge

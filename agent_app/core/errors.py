@@ -21,9 +21,13 @@ class ExecutionError(AgentAppError):
     """An action could not be carried out on this desktop."""
 
 
-class TakenOver(AgentAppError):
+class Interrupt(Exception):
+    """The person interrupted the run. Not an error: a step it cuts short is marked interrupted, not failed."""
+
+
+class TakenOver(Interrupt):
     """The person took the controls: whatever the agent was about to do is dropped until they hand back."""
 
 
-class Stopped(AgentAppError):
+class Stopped(Interrupt):
     """The run was stopped by the user (stop button, SIGINT, emergency stop, fail-safe corner)."""

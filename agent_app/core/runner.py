@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent_app.core.client import ModelClient
-from agent_app.core.config import RunConfig
+from agent_app.core.client import ModelClient, NotAChatCompletionError, describe_endpoint_error
 from agent_app.core.control import RunControl
-from agent_app.core.errors import ConfigError, EndpointError
-from agent_app.core.executor import PyAutoGUIExecutor
-from agent_app.core.families import FAMILIES
-from agent_app.core.global_input import AgentActivity
-from agent_app.core.loop import Agent, Event, RunResult, WindowGuard
-from agent_app.core.person import PersonRecorder
-from agent_app.core.screen import MSSCapture
+from agent_app.core.desktop.capture import MSSCapture
+from agent_app.core.desktop.executor import PyAutoGUIExecutor
+from agent_app.core.desktop.input_listener import AgentActivity
+from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.errors import ConfigError, EndpointError, Interrupt
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.loop import Agent
+from agent_app.core.protocols import WindowGuard
+from agent_app.core.settings.config import RunConfig
 
 
 def validate(config: RunConfig) -> None:
@@ -44,8 +46,15 @@ def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
     """With no model name given, use the endpoint's only (or first) model, as its /models lists them."""
     try:
         models = client.list_models(check)
-    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error
-        raise ConfigError(f"no model name given and the endpoint did not list its models ({e}); pass --model") from None
+    except Interrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error, in plain words
+        if getattr(e, "status_code", None) == 404 or isinstance(e, NotAChatCompletionError):
+            raise ConfigError(
+                f"no model name given and {client.base_url} does not list its models; pass --model NAME"
+            ) from None
+        # Unreachable, a web page, a key it wants: the same words as any request to it gets.
+        raise ConfigError(describe_endpoint_error(e, client.base_url, "", client.have_key)) from None
     if not models:
         raise ConfigError("no model name given and the endpoint lists no models; pass --model")
     return models[0]
@@ -62,7 +71,7 @@ def run_task(
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
     control = control or RunControl()
-    client = ModelClient.for_run(config)
+    client = ModelClient.for_run(config, FAMILIES[config.model_family].sampling)
     try:
         if not config.model:
             try:

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
               "(or use `agent-app run TASK` headless)", file=sys.stderr)
         return 2
     app = create_app(argv)
-    from agent_app.core.config import Settings
+    from agent_app.core.settings.config import Settings
     from agent_app.ui.hotkeys import HotkeyBridge
     from agent_app.ui.main_window import MainWindow
     from agent_app.ui.single_instance import SingleInstance
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     window.closed.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # the window hides during runs; quitting is explicit
     window.show()
-    from agent_app.core.permissions import check, startup_message
+    from agent_app.core.desktop.permissions import check, startup_message
 
     if message := startup_message(check()):  # macOS: Accessibility, Screen Recording; Windows: elevated target
         from PySide6.QtWidgets import QMessageBox

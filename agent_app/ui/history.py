@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.core import runs
-from agent_app.core.runs import RunInfo
+from agent_app.core.runs import reading
+from agent_app.core.runs.reading import RunInfo
 from agent_app.ui.models import LineRole, RunsTableModel
 
 
@@ -72,7 +72,7 @@ class HistoryDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_runs(runs.list_runs(self.runs_dir))
+        self.model.set_runs(reading.list_runs(self.runs_dir))
         self.empty.setVisible(self.model.rowCount() == 0)
         if self.model.rowCount():
             self.table.selectRow(0)
@@ -96,7 +96,7 @@ class HistoryDialog(QDialog):
     def _report(self) -> None:
         run = self.selected()
         if run:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(runs.ensure_report(run.path))))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(reading.ensure_report(run.path))))
 
     def _reveal(self) -> None:
         run = self.selected()
@@ -120,7 +120,7 @@ class HistoryDialog(QDialog):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         if box.clickedButton() is delete:
-            runs.delete_run(run.path)
+            reading.delete_run(run.path)
             self.refresh()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from agent_app.core.control import RunControl
-from agent_app.core.global_input import GlobalInput
-from agent_app.core.person import PersonRecorder
+from agent_app.core.desktop.input_listener import GlobalInput
+from agent_app.core.desktop.person import PersonRecorder
 from agent_app.ui.own_windows import OwnWindowTracker
 
 

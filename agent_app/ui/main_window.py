@@ -26,16 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app import __version__
-from agent_app.core import runs
-from agent_app.core.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.control import RunControl
+from agent_app.core.desktop.capture import list_monitors
+from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import ConfigError
-from agent_app.core.families import FAMILIES
-from agent_app.core.keystore import resolve_api_key
-from agent_app.core.loop import Event, RunResult
-from agent_app.core.person import PersonRecorder
-from agent_app.core.presets import Preset, find_preset, load_presets, merge, save_presets
-from agent_app.core.screen import list_monitors
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.runs import reading
+from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
+from agent_app.core.settings.keychain import resolve_api_key
+from agent_app.core.settings.presets import Preset, find_preset, load_presets, merge, save_presets
 from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
 from agent_app.ui.history import HistoryDialog
@@ -599,11 +599,11 @@ class MainWindow(QMainWindow):
         """Replay a past run in the viewer."""
         if self.running:
             return False
-        info = runs.run_info(run_dir)
+        info = reading.run_info(run_dir)
         if info is None:
             QMessageBox.warning(self, "Not a run", f"{run_dir} holds no trajectory.jsonl.")
             return False
-        lines = runs.read_lines(run_dir)
+        lines = reading.read_lines(run_dir)
         self.replaying, self.run_dir = True, run_dir
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
@@ -625,7 +625,7 @@ class MainWindow(QMainWindow):
 
     def open_report(self) -> None:
         if self.run_dir:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(runs.ensure_report(self.run_dir))))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(reading.ensure_report(self.run_dir))))
 
     def reveal_runs_dir(self) -> None:
         path = self.runs_dir()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex,
 from PySide6.QtGui import QPixmap
 
 from agent_app.core.actions import Action
-from agent_app.core.runs import RunInfo
+from agent_app.core.runs.reading import RunInfo
 
 Index = QModelIndex | QPersistentModelIndex
 LineRole = Qt.ItemDataRole.UserRole + 1

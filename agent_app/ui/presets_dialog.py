@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.core.desktop.input_listener import check_hotkeys, describe, parse_hotkey
 from agent_app.core.errors import ConfigError
-from agent_app.core.families import FAMILIES
-from agent_app.core.global_input import check_hotkeys, describe, parse_hotkey
-from agent_app.core.presets import Preset, load_presets, merge, save_presets
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.settings.presets import Preset, load_presets, merge, save_presets
 from agent_app.ui.keyseq import to_pynput, to_sequence
 
 

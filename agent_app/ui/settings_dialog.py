@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.core import keystore
-from agent_app.core.config import Settings, default_runs_dir
-from agent_app.core.connection import ConnectionReport, check_connection
-from agent_app.core.families import FAMILIES
-from agent_app.core.providers import PROVIDERS, provider
-from agent_app.core.screen import list_monitors
+from agent_app.core.desktop.capture import list_monitors
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.settings import keychain
+from agent_app.core.settings.config import Settings, default_runs_dir
+from agent_app.core.settings.connection import ConnectionReport, check_connection
+from agent_app.core.settings.providers import PROVIDERS, provider
 from agent_app.ui.keyseq import to_pynput, to_sequence
 
 PIXEL_BUDGETS = (
@@ -52,7 +52,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Welcome to agent-app — connect a model" if first_run else "Settings")
         self.setObjectName("settingsDialog")
         self.settings = settings
-        self._saved_key = keystore.get_key()
+        self._saved_key = keychain.get_key()
         self._probe = _Probe()
         self._probe.done.connect(self._probe_done)
 
@@ -92,7 +92,7 @@ class SettingsDialog(QDialog):
         self.key_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         if self._saved_key:
             self.key.setText(self._saved_key)
-        if keystore.keychain_available():
+        if keychain.keychain_available():
             self.key_note.setText("Stored in the OS keychain (service “agent-app”), never in the settings file.")
         else:
             self.key_note.setText("No OS keychain is available here: a key typed here cannot be saved. "
@@ -277,9 +277,9 @@ class SettingsDialog(QDialog):
         key = self.key.text().strip()
         try:
             if key and key != self._saved_key:
-                keystore.set_key(key)
+                keychain.set_key(key)
             elif not key and self._saved_key:
-                keystore.delete_key()
+                keychain.delete_key()
         except Exception as e:  # noqa: BLE001 - shown in the dialog, which stays open
             self.test_result.setText(f"✖ {e}")
             return

@@ -4,16 +4,21 @@ Tolerates what real models and servers produce: Reflection/Action_Summary sectio
 tokens kept or stripped, `(x,y)` / `(x1,y1,x2,y2)` / `[x1, y1, x2, y2]` / `<point>x y</point>` /
 `<bbox>…</bbox>` coordinates, decimals, escaped or real newlines and quotes inside `content`, and several
 actions in one reply. Anything it cannot understand raises `FormatError`; nothing else escapes.
+
+Never a part of an action: an unterminated string, an unclosed call or an unclosed coordinate group (a reply
+cut off mid-action) rejects the whole reply. A reply cut at any point therefore gives a FormatError or exactly
+the actions of a prefix that is itself a whole reply (cut right after a call's `)`); the model client makes
+sure only whole replies get here at all.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 from agent_app.core.actions import DIRECTIONS, Action
 from agent_app.core.errors import FormatError
+from agent_app.core.families.base import ParsedReply
 from agent_app.core.keys import normalize_combo
 
 _NAMES = {
@@ -51,14 +56,6 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _NUMBER = re.compile(r"(?<![A-Za-z_\d.])-?(?:\d+(?:\.\d+)?|\.\d+)")
 _BOX_TOKENS = re.compile(r"<\|box_(?:start|end)\|>|</?(?:point|bbox)>")
 MAX_COORDINATE = 1e6
-
-
-@dataclass
-class ParsedReply:
-    """A reply split into the model's reasoning and its actions (coordinates still in model units)."""
-
-    thought: str
-    actions: list[Action] = field(default_factory=list)
 
 
 def clean_response(text: str) -> str:
@@ -162,7 +159,7 @@ class _Scanner:
             pos += key is None
             while i < n and s[i] not in ",)":  # junk after a value: skip to the next separator
                 i += 1
-        return args, n
+        raise FormatError("an action call is not closed: the reply ends inside it (was it cut off?)")
 
     def _quoted(self, i: int) -> tuple[str, int]:
         s, n, q = self.s, self.n, self.s[i]
@@ -184,7 +181,7 @@ class _Scanner:
                 return "".join(buf), j + 1
             buf.append(c)
             j += 1
-        return "".join(buf), n
+        raise FormatError("an unterminated string in an action: the reply ends inside it (was it cut off?)")
 
     def _closes(self, k: int) -> bool:
         """Is a quote just before `k` the end of the value? Unescaped quotes inside content are common."""
@@ -236,6 +233,8 @@ def _get(args: dict[str, str], keys: tuple[str, ...], position: int | None) -> s
 
 def parse_point(value: str) -> tuple[float, float]:
     """'(x,y)', '<|box_start|>(x1,y1,x2,y2)<|box_end|>', '[x1, y1, x2, y2]', '<point>x y</point>' → a point."""
+    if not _closed_groups(value):
+        raise FormatError(f"an unclosed coordinate group in {value[:60]!r} (was the reply cut off?)")
     nums = [float(v) for v in _NUMBER.findall(_BOX_TOKENS.sub(" ", value))]
     if len(nums) == 4:
         nums = [(nums[0] + nums[2]) / 2, (nums[1] + nums[3]) / 2]
@@ -244,6 +243,18 @@ def parse_point(value: str) -> tuple[float, float]:
     if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in nums):
         raise FormatError(f"coordinates out of range in {value[:60]!r}")
     return nums[0], nums[1]
+
+
+_GROUP_TAGS = (("<|box_start|>", "<|box_end|>"), ("<point>", "</point>"), ("<bbox>", "</bbox>"))
+
+
+def _closed_groups(value: str) -> bool:
+    """Is every bracket and box tag opened in a coordinate value closed after it? (A surplus closer is a
+    slip, not a cut: tolerated.)"""
+    for opening, closing in (*_GROUP_TAGS, ("(", ")"), ("[", "]")):
+        if value.rfind(opening) > value.rfind(closing) or value.count(opening) > value.count(closing):
+            return False
+    return True
 
 
 def _point(args: dict[str, str], keys: tuple[str, ...], position: int | None) -> tuple[float, float] | None:

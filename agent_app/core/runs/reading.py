@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.recorder import REPORT, TRAJECTORY
+from agent_app.core.runs.recorder import REPORT, TRAJECTORY
 
 
 @dataclass
@@ -89,7 +89,7 @@ def find_run(runs_dir: Path, ref: str) -> Path | None:
 
 def ensure_report(run_dir: Path) -> Path:
     """The run's report, regenerated from the trajectory (e.g. after a kill left it a step behind)."""
-    from agent_app.core.report import render_report
+    from agent_app.core.runs.report import render_report
 
     path = run_dir / REPORT
     tmp = run_dir / (REPORT + ".tmp")

@@ -18,7 +18,7 @@ from typing import Any
 from agent_app import __version__
 from agent_app.core.actions import Action
 from agent_app.core.geometry import Monitor
-from agent_app.core.report import Report
+from agent_app.core.runs.report import Report
 
 TRAJECTORY = "trajectory.jsonl"
 REPORT = "report.html"
@@ -39,6 +39,8 @@ class StepRecord:
     usage: dict[str, int] | None = None
     started_at: float = 0.0
     error: str | None = None
+    skipped: bool = False  # the person declined the actions: none was carried out
+    interrupted: str | None = None  # "stopped" / "taken over" while acting: not an error
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,8 @@ class StepRecord:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "usage": self.usage,
             "error": self.error,
+            "skipped": self.skipped,
+            "interrupted": self.interrupted,
         }
 
 

@@ -1,8 +1,9 @@
 """Recorded runs → fine-tuning data in ms-swift's format: one JSONL sample per step, plus its images.
 
-Each sample is the request of that step exactly as `build_messages` laid it out while the run went (the family's
-prompt, the last N screenshots, earlier replies, the person's notes) with the step's own reply as the final
-assistant turn, the training target. ms-swift's multimodal format puts an `<image>` tag in the text where each
+Each sample is the request of that step exactly as the model got it: the run folder is replayed through the same
+`History` and family layout the loop used (the family's prompt, the recent screenshots, earlier replies, the
+person's notes, a screenshot count a server lowered mid-run), with the step's own reply as the final assistant
+turn, the training target. ms-swift's multimodal format puts an `<image>` tag in the text where each
 image goes and lists the files, in the same order, in "images":
 
     {"messages": [{"role": "system", "content": "..."}, {"role": "user", "content": "...<image>"},
@@ -13,7 +14,7 @@ Two adaptations, both forced by ms-swift: it wants user and assistant turns stri
 messages of one role are merged (joined with a newline); and an assistant prefill (Aguvis) is merged with the reply
 that continued it. Replies get their special tokens back (`Family.history_text`), as the model produced them.
 Image paths are relative to the output folder; ms-swift resolves relative paths against its working directory,
-so run training from there. Not recorded, so not reproduced: a history lowered mid-run by a server's image limit.
+so run training from there.
 
 `--format dpo` writes error-correction pairs instead, one per takeover in which the person acted, in ms-swift's
 RLHF format (accepted by its DPO/KTO/ORPO trainers): the context of the model's last step before the takeover,
@@ -36,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from agent_app.core.errors import ConfigError
-from agent_app.core.families import DEFAULT_FAMILY, Family, get_family
-from agent_app.core.messages import Turn, build_messages
-from agent_app.core.prompts import user_note_text
-from agent_app.core.runs import find_run, list_runs, read_lines, run_info
+from agent_app.core.families.base import Context, Family
+from agent_app.core.families.registry import DEFAULT_FAMILY, get_family
+from agent_app.core.history import History, user_note_text
+from agent_app.core.runs.reading import find_run, list_runs, read_lines, run_info
 
 FORMATS = ("ms-swift", "dpo")
 STATUSES = ("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete")
@@ -110,8 +111,9 @@ def to_ms_swift(family: Family, messages: list[dict[str, Any]], reply: str) -> d
 def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[list[Sample], dict[str, Any]]:
     """(samples, run facts) for one run folder; image paths start with `image_dir`.
 
-    A step whose actions the person refused or that failed (its line has an "error") stays in the context of
-    later steps, as the model saw it, but is not a target: training on it would teach what went wrong."""
+    A step whose actions the person refused, that failed or that the person cut short (its line has "skipped",
+    an "error" or "interrupted") stays in the context of later steps, as the model saw it, but is not a target:
+    training on it would teach what went wrong."""
     lines = read_lines(run_dir)
     header = next((x for x in lines if x.get("kind") == "header"), {})
     settings = header.get("settings") or {}
@@ -119,16 +121,12 @@ def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[l
         family = get_family(str(settings.get("model_family") or DEFAULT_FAMILY))
     except ValueError as e:
         raise ConfigError(f"cannot export {run_dir.name}: {e}") from None
-    task = str(header.get("task", ""))
-    language = str(settings.get("language") or "en")
-    history_images = max(1, int(settings.get("history_images") or 5))
     samples: list[Sample] = []
     failed = missing = 0
-    for history, url, step, person in _contexts(lines, image_dir, corrections=fmt == "dpo"):
-        if step.get("error") and person is None:
+    for messages, step, person in replay(lines, family, image_dir, corrections=fmt == "dpo"):
+        if person is None and (step.get("error") or step.get("skipped") or step.get("interrupted")):
             failed += 1
             continue
-        messages = build_messages(family, task, language, history, url, history_images)
         if person is None:
             record = to_ms_swift(family, messages, step["response"])
         else:  # a correction pair: what the person did (chosen) against the model's step (rejected)
@@ -141,27 +139,37 @@ def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[l
             missing += 1
     model_image = header.get("model_image") or [0, 0]
     facts = {
-        "run_id": run_dir.name, "task": task, "status": (info.status if (info := run_info(run_dir)) else "?"),
+        "run_id": run_dir.name, "task": str(header.get("task", "")),
+        "status": (info.status if (info := run_info(run_dir)) else "?"),
         "model_family": family.name, "samples": len(samples), "failed_steps": failed, "missing_images": missing,
         "image_pixels": int(model_image[0]) * int(model_image[1]),
     }
     return samples, facts
 
 
-Context = tuple[list[Turn], str, dict[str, Any], dict[str, Any] | None]
+Replayed = tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]
 
 
-def _contexts(lines: list[dict[str, Any]], image_dir: str, corrections: bool = False) -> Iterator[Context]:
-    """For each step: (the history before it, its screenshot's path, its line, None), rebuilt as the loop kept
-    them. With `corrections`, instead: one item per takeover the person acted in, pairing the last step before
-    it with the person's `person_actions` line."""
-    history: list[Turn] = []
-    last: tuple[list[Turn], str, dict[str, Any]] | None = None
+def replay(
+    lines: list[dict[str, Any]], family: Family, image_dir: str, corrections: bool = False
+) -> Iterator[Replayed]:
+    """The run again, through the loop's own `History`: for each step (request messages, its line, None).
+
+    With `corrections`, instead: one item per takeover the person acted in, pairing the request of the last step
+    before it with the person's `person_actions` line."""
+    header = next((x for x in lines if x.get("kind") == "header"), {})
+    settings = header.get("settings") or {}
+    size = header.get("model_image") or [0, 0]
+    context = Context(str(header.get("task", "")), str(settings.get("language") or "en"), (int(size[0]), int(size[1])))
+    history = History.for_family(family, max(1, int(settings.get("history_images") or 5)))
+    last: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
     for line in lines:
         kind = line.get("kind")
         if kind == "note":
             text = line.get("text") or user_note_text(str(line.get("note") or ""), bool(line.get("intervened")))
-            history.append(Turn("note", str(text)))
+            history.add_note(str(text))
+        elif kind == "image_limit":
+            history.lower_images(int(line.get("images") or 0))
         elif kind == "person_actions" and corrections and last is not None and isinstance(line.get("response"), str):
             yield (*last, line)
             last = None  # one pair per model step
@@ -170,10 +178,11 @@ def _contexts(lines: list[dict[str, Any]], image_dir: str, corrections: bool = F
             if not isinstance(shot, str) or not shot or Path(shot).name != shot or not isinstance(reply, str):
                 continue
             url = f"{image_dir}/{shot}"
+            messages = history.messages(family, context, url)
             if not corrections:
-                yield list(history), url, line, None
-            last = (list(history), url, line)
-            history.append(Turn("step", reply, url))
+                yield messages, line, None
+            last = (messages, line)
+            history.add_step(reply, url)
 
 
 def resolve_runs(refs: list[str], runs_dir: Path) -> list[Path]:

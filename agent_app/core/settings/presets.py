@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.config import config_dir
 from agent_app.core.errors import ConfigError
+from agent_app.core.settings.config import config_dir
 
 FORMAT = "agent-app presets"
 

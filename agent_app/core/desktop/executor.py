@@ -6,28 +6,36 @@
   ends the run as "stopped", not as a crash.
 * Plain ASCII is typed with key presses; anything else goes through the clipboard and the platform's paste
   shortcut, and the person's clipboard is put back afterwards. A trailing newline presses Enter once.
-* Every key and button the agent holds is tracked and released on stop or error.
+* Nothing stays held. Every key and button the agent holds is tracked and released whenever an action ends
+  early (stop, error, takeover, Ctrl+C); the loop releases again when the run ends. At start, whatever an earlier
+  run left held (killed mid-drag) is released too: the X server is asked what is down (see held_input).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from agent_app.core.actions import Action
-from agent_app.core.clipboard import Clipboard
-from agent_app.core.errors import ConfigError, ExecutionError, Stopped
+from agent_app.core.desktop.clipboard import Clipboard
+from agent_app.core.desktop.held_input import release_left_held
+from agent_app.core.desktop.input_listener import AgentActivity
+from agent_app.core.errors import AgentAppError, ConfigError, ExecutionError, Interrupt, Stopped
 from agent_app.core.geometry import Monitor
-from agent_app.core.global_input import AgentActivity
+
+log = logging.getLogger(__name__)
 
 # Printable ASCII that key presses reproduce exactly on every platform ('<' and '>' get mangled on X11).
 _KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\t"}
 # One "scroll" = this many wheel notches; pyautogui's units differ per platform (Windows: 1/120 notch).
 SCROLL_NOTCHES = 5
 _NOTCH_UNITS = {"win32": 120, "darwin": 2}
-_POINTER_CALLS = {"click": "click", "double_click": "doubleClick", "right_click": "rightClick", "move": "moveTo"}
+_POINTER_CALLS = {"click": "click", "double_click": "doubleClick", "right_click": "rightClick", "move": "moveTo",
+                  "triple_click": "tripleClick", "middle_click": "middleClick"}
 FAILSAFE_STOP = "stopped: the pointer was pushed into a screen corner (fail-safe)"
 TYPE_SLICE = 8
 DRAG_STEPS = 12
@@ -59,7 +67,7 @@ def default_target_check(platform: str) -> Callable[[tuple[int, int]], str | Non
     """On Windows: a check that the window under a point does not run elevated while we do not."""
     if platform != "win32":
         return None
-    from agent_app.core.permissions import elevated_target_problem, windows_probes
+    from agent_app.core.desktop.permissions import elevated_target_problem, windows_probes
 
     probes = windows_probes()
 
@@ -98,7 +106,8 @@ class PyAutoGUIExecutor:
         self.pg = _load_pyautogui()
         self.monitor = monitor
         self.platform = platform or sys.platform
-        self.scroll_units = scroll_notches * _NOTCH_UNITS.get(self.platform, 1)
+        self.notch_units = _NOTCH_UNITS.get(self.platform, 1)  # pyautogui units of one wheel click
+        self.scroll_units = scroll_notches * self.notch_units
         self.clipboard = clipboard or Clipboard()
         self.activity = activity
         # Windows blocks input into elevated windows (UIPI) without an error: say so instead of clicking.
@@ -107,6 +116,7 @@ class PyAutoGUIExecutor:
         self._held_buttons: list[str] = []
         self._last_target: tuple[int, int] | None = tuple(self.pg.position())
         self.paste_keys = ("command", "v") if self.platform == "darwin" else ("ctrl", "v")
+        self.release_left_held()
 
     # ---- safety ----
     def _safe_point(self, x: int, y: int) -> tuple[int, int]:
@@ -141,12 +151,12 @@ class PyAutoGUIExecutor:
     def execute(self, action: Action, check: Callable[[], None] = lambda: None) -> None:
         check()
         self._failsafe_check()
-        keys = action.keys if action.type == "hotkey" else (action.text or "") if action.type == "type" else ()
+        keys = (action.text or "") if action.type == "type" else action.keys  # the chord, or modifiers held
         if self.activity:
             self.activity.begin(keys)
         try:
             getattr(self, "_do_" + action.type)(action, check)
-        except (Stopped, ExecutionError):
+        except (Interrupt, AgentAppError):  # stopped, taken over (nothing may stay held), refused target
             self.release_all()
             raise
         except self.pg.FailSafeException:
@@ -155,6 +165,9 @@ class PyAutoGUIExecutor:
         except Exception as e:  # noqa: BLE001 - any platform failure becomes one line
             self.release_all()
             raise ExecutionError(f"{action.describe()} failed: {e}") from None
+        except BaseException:  # a second Ctrl+C: the process leaves, but not with a button down
+            self.release_all()
+            raise
         finally:
             if self.activity:
                 self.activity.end(self._last_target)
@@ -166,36 +179,74 @@ class PyAutoGUIExecutor:
             raise ExecutionError(problem)
         return point
 
-    def _pointer_action(self, action: Action, check: Callable[[], None]) -> None:
-        x, y = self._point(action)
-        getattr(self.pg, _POINTER_CALLS[action.type])(x, y)
+    def _here(self, action: Action) -> tuple[int, int]:
+        """The action's point, or where the pointer is (models may click 'here', at the pointer)."""
+        if action.has_point:
+            return self._point(action)
+        return self._safe_point(*self.pg.position())
 
-    _do_click = _do_double_click = _do_right_click = _do_move = _pointer_action
-
-    def _do_drag(self, action: Action, check: Callable[[], None]) -> None:
-        x1, y1 = self._point(action)
-        x2, y2 = self._safe_point(int(action.x2), int(action.y2))
-        self.pg.moveTo(x1, y1)
-        self._held_buttons.append("left")
-        self.pg.mouseDown(x1, y1, button="left")
-        for i in range(1, DRAG_STEPS + 1):  # intermediate motion: apps need it to start a drag
-            check()
-            xi, yi = round(x1 + (x2 - x1) * i / DRAG_STEPS), round(y1 + (y2 - y1) * i / DRAG_STEPS)
-            self._last_target = (xi, yi)
-            self.pg.moveTo(xi, yi)
-            time.sleep(DRAG_DURATION_S / DRAG_STEPS)
-        self._last_target = (x2, y2)
-        self.pg.mouseUp(x2, y2, button="left")
-        self._held_buttons.remove("left")
-
-    def _do_hotkey(self, action: Action, check: Callable[[], None]) -> None:
-        self.press_keys(action.keys)
-
-    def press_keys(self, keys: tuple[str, ...]) -> None:
-        """Press keys together (modifiers first, as given) and release them in reverse order."""
+    @contextmanager
+    def _modifiers(self, action: Action) -> Iterator[None]:
+        """Hold the action's modifier keys (shift-click, ctrl-drag…) while it runs."""
+        keys = action.keys if action.type != "hotkey" else ()
         for key in keys:
             self._held_keys.append(key)
             self.pg.keyDown(key)
+        try:
+            yield
+        finally:
+            for key in reversed(keys):
+                self.pg.keyUp(key)
+                self._held_keys.remove(key)
+
+    def _pointer_action(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._here(action)
+        with self._modifiers(action):
+            getattr(self.pg, _POINTER_CALLS[action.type])(x, y)
+
+    _do_click = _do_double_click = _do_right_click = _do_move = _do_triple_click = _do_middle_click = _pointer_action
+
+    def _do_mouse_down(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._here(action)
+        if "left" not in self._held_buttons:
+            self._held_buttons.append("left")
+        self.pg.mouseDown(x, y, button="left")
+
+    def _do_mouse_up(self, action: Action, check: Callable[[], None]) -> None:
+        x, y = self._here(action)
+        self.pg.mouseUp(x, y, button="left")
+        if "left" in self._held_buttons:
+            self._held_buttons.remove("left")
+
+    def _do_drag(self, action: Action, check: Callable[[], None]) -> None:
+        x1, y1 = self._here(action)
+        x2, y2 = self._safe_point(int(action.x2), int(action.y2))
+        with self._modifiers(action):
+            self.pg.moveTo(x1, y1)
+            self._held_buttons.append("left")
+            self.pg.mouseDown(x1, y1, button="left")
+            for i in range(1, DRAG_STEPS + 1):  # intermediate motion: apps need it to start a drag
+                check()
+                xi, yi = round(x1 + (x2 - x1) * i / DRAG_STEPS), round(y1 + (y2 - y1) * i / DRAG_STEPS)
+                self._last_target = (xi, yi)
+                self.pg.moveTo(xi, yi)
+                time.sleep(DRAG_DURATION_S / DRAG_STEPS)
+            self._last_target = (x2, y2)
+            self.pg.mouseUp(x2, y2, button="left")
+            self._held_buttons.remove("left")
+
+    def _do_hotkey(self, action: Action, check: Callable[[], None]) -> None:
+        self.press_keys(action.keys, action.hold or 0.0, check)
+
+    def press_keys(self, keys: tuple[str, ...], hold: float = 0.0, check: Callable[[], None] = lambda: None) -> None:
+        """Press keys together (modifiers first, as given), keep them down `hold` s, release in reverse order."""
+        for key in keys:
+            self._held_keys.append(key)
+            self.pg.keyDown(key)
+        deadline = time.monotonic() + hold
+        while time.monotonic() < deadline:  # a stop lands while keys are held (released on the way out)
+            check()
+            time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
         for key in reversed(keys):
             self.pg.keyUp(key)
             self._held_keys.remove(key)
@@ -225,23 +276,37 @@ class PyAutoGUIExecutor:
             self.clipboard.write(saved)
 
     def _do_scroll(self, action: Action, check: Callable[[], None]) -> None:
-        if action.x is not None and action.y is not None:
+        if action.has_point:
             x, y = self._point(action)
             self.pg.moveTo(x, y)
-        amount = self.scroll_units if action.direction in ("up", "right") else -self.scroll_units
-        if action.direction in ("up", "down"):
-            self.pg.scroll(amount)
-        else:
-            self.pg.hscroll(amount)
+        units = self.scroll_units if action.amount is None else action.amount * self.notch_units
+        amount = units if action.direction in ("up", "right") else -units
+        with self._modifiers(action):
+            if action.direction in ("up", "down"):
+                self.pg.scroll(amount)
+            else:
+                self.pg.hscroll(amount)
 
     def _do_wait(self, action: Action, check: Callable[[], None]) -> None:  # the loop sleeps, not us
         return None
 
-    _do_finished = _do_call_user = _do_wait
+    # Nothing to carry out: the loop ends the run, or answers the model (a crop, an error result).
+    _do_finished = _do_call_user = _do_zoom = _do_unsupported = _do_wait
 
     # ---- cleanup ----
+    def release_left_held(self) -> str:
+        """Release the buttons and modifier keys that are down before this executor has pressed anything
+        (an earlier run killed mid-drag). Never raises; returns what was done, in words."""
+        failsafe, self.pg.FAILSAFE = self.pg.FAILSAFE, False  # release even with the pointer in a corner
+        try:
+            done = release_left_held(self.pg, self.platform)
+        finally:
+            self.pg.FAILSAFE = failsafe
+        log.info("at start: %s", done)
+        return done
+
     def release_all(self) -> None:
-        """Release every key and mouse button the agent may still hold. Never raises."""
+        """Release every key and mouse button this executor may still hold. Never raises."""
         failsafe, self.pg.FAILSAFE = self.pg.FAILSAFE, False  # release even with the pointer in a corner
         for key in reversed(self._held_keys):
             try:

@@ -1,5 +1,6 @@
 """The app's log: a small rotating file in the data folder, never the terminal (the person gets one-line
-messages; tracebacks go here for whoever debugs). Nothing logged carries the API key."""
+messages; tracebacks go here for whoever debugs). Nothing logged carries the API key: the handler redacts
+every record — message, traceback and stack — on its way out (`redact.RedactingFilter`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from agent_app.core.config import data_dir
+from agent_app.core.redact import RedactingFilter
+from agent_app.core.settings.config import data_dir
 
 
 def log_path() -> Path:
@@ -28,6 +30,7 @@ def setup_logging() -> Path | None:
     target: logging.Handler = handler or logging.NullHandler()
     target.agent_app = True  # type: ignore[attr-defined]
     target.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    target.addFilter(RedactingFilter())
     root.addHandler(target)
     root.setLevel(logging.INFO)
     return path if handler else None

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.families import DEFAULT_FAMILY
+from agent_app.core.families.registry import DEFAULT_FAMILY
 
 APP_NAME = "agent-app"
 # Global hotkeys (pynput syntax). Presets add their own.

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from agent_app.core.control import RunControl
-from agent_app.core.person import PersonRecorder
+from agent_app.core.desktop.person import PersonRecorder
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ class GlobalInput:
     # ---- set-up ----
     def start(self) -> str | None:
         try:
-            from agent_app.core.executor import ensure_xauthority
+            from agent_app.core.desktop.executor import ensure_xauthority
 
             ensure_xauthority()
             from pynput import keyboard, mouse
