@@ -190,11 +190,12 @@ def test_step_through_asks_before_every_action(qtbot, window, server, desktop):
     window.task.setPlainText("careful run")
     window.start_run()
     qtbot.waitUntil(lambda: window.state == "confirm", timeout=20000)
-    assert window.strip.primary.text() == "Allow" and "click (700, 500)" in window.strip.detail.toolTip()
-    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)  # allow
+    assert window.isVisible() and not window.strip.isVisible()  # the window itself asks
+    assert "click (700, 500)" in window.banner.title.text()
+    qtbot.mouseClick(window.banner.allow_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.state == "confirm" and window.steps_done == 1, timeout=20000)
     assert desktop.pointer() == (700, 500)
-    qtbot.mouseClick(window.strip.secondary, Qt.MouseButton.LeftButton)  # skip
+    qtbot.mouseClick(window.banner.skip_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
     assert window.last_result.status == "finished"
     assert desktop.pointer() == (700, 500)  # the skipped click never happened

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from agent_app.core.runs import reading
 from agent_app.core.runs.reading import RunInfo
 from agent_app.ui.models import LineRole, RunsTableModel
+from agent_app.ui.open_file import open_path
 
 
 class HistoryDialog(QDialog):
@@ -96,12 +96,12 @@ class HistoryDialog(QDialog):
     def _report(self) -> None:
         run = self.selected()
         if run:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(reading.ensure_report(run.path))))
+            open_path(reading.ensure_report(run.path), "the report", self)
 
     def _reveal(self) -> None:
         run = self.selected()
         if run:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path)))
+            open_path(run.path, "the run folder", self)
 
     def _rerun(self) -> None:
         run = self.selected()
