@@ -268,11 +268,12 @@ class MainWindow(QMainWindow):
         self.state_label.style().polish(self.state_label)
         active = state in ACTIVE_STATES
         paused = state in ("paused", "call_user", "takeover", "confirm")
+        waits = state in ("paused", "call_user", "takeover")  # Pause becomes Resume; a confirmation is answered
         self.run_button.setEnabled(not active)
         self.act_run.setEnabled(not active)
         self.task.setReadOnly(active)
-        self.pause_button.setEnabled(active and state != "stopping")
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setEnabled(active and state not in ("stopping", "confirm"))  # a confirmation is answered
+        self.pause_button.setText("Resume" if waits else "Pause")
         self.stop_button.setEnabled(active and state != "stopping")
         self.strip.set_mode(state, label + (f" — {detail}" if detail else ""))
         tray_state = {"call_user": "call_user", "takeover": "call_user", "confirm": "call_user",
@@ -364,7 +365,7 @@ class MainWindow(QMainWindow):
         if self.control.paused_by == "call_user":
             self.resume_with_note(self.banner.reply.text())
         elif self.control.paused_by == "confirm":
-            self.answer_confirmation(allow=True)
+            return  # answered only by Allow / Skip: a pause hotkey must not allow an action
         elif self.control.paused_by == "takeover":
             self.resume_with_note("")
         elif self.control.paused_by:
@@ -389,6 +390,7 @@ class MainWindow(QMainWindow):
         if self.control and self.control.paused_by == "confirm":
             self.banner.hide()
             self.control.resume(note=note.strip(), decline=not allow, allow_rest=rest)
+            self.follow = True
             self._back_to_work()
 
     def _back_to_work(self) -> None:

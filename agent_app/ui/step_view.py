@@ -137,7 +137,7 @@ class StepDetail(QWidget):
         self.raw = QPlainTextEdit()
         self.raw.setReadOnly(True)
         self.raw.setVisible(False)
-        self.raw.setMaximumHeight(160)
+        self.raw.setMinimumHeight(80)
         self.raw_toggle.toggled.connect(self._toggle_raw)
 
         self.note = QLabel()  # skipped, interrupted, failed: said once, in a colour that reads on this theme
@@ -173,6 +173,8 @@ class StepDetail(QWidget):
     def show_line(self, line: dict[str, Any] | None, pixmap: QPixmap | None) -> None:
         """Show one trajectory line (or a proposed step awaiting the person's answer), from its top."""
         self._fill(line or {}, pixmap)
+        # Lines without a screenshot (an unusable reply, a note) give its room to their text.
+        self.view.setVisible(not line or line.get("kind") in ("step", "proposal"))
         self.raw_toggle.setVisible(bool(self.raw.toPlainText()))
         self.scroll.verticalScrollBar().setValue(0)
         self.scroll.horizontalScrollBar().setValue(0)
@@ -213,8 +215,8 @@ class StepDetail(QWidget):
             attempt = f" (attempt {line['attempt']})" if line.get("attempt") else ""
             self.title.setText(f"Unusable reply{attempt}")
             self._say(for_person(str(line.get("error") or "")), "warn")
-            self.thought.setText("The model's reply could not be turned into actions, so nothing was done with it; "
-                                 "the model was asked again. Its raw text:")
+            self.thought.setText("The model's reply could not be turned into actions, so nothing was done with it. "
+                                 "Its raw text:")
             self.actions.setText("")
             self.metrics.setText("")
             self.raw_toggle.setChecked(True)
@@ -224,8 +226,7 @@ class StepDetail(QWidget):
         if kind == "proposal":
             self.title.setText(f"Step {line.get('step')} — proposed, not done yet")
             self.actions.setText(f"<b>Will do:</b> {_html(describe_actions(line))} (marked on the screenshot)")
-            self.metrics.setText(f"Asking because: {line['reason']}." if line.get("reason") else "")
-            self._say("The model's thought in full is below. Allow it, Skip it, or allow the rest of this run.")
+            self.metrics.setText("")
             return
         self.title.setText(f"Step {line.get('step')}")
         self.actions.setText(f"<b>Action:</b> {_html(describe_actions(line))}")
