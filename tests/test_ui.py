@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFormLayout, QMessageBox
 
+from agent_app.core.events import Event
 from agent_app.core.runs.reading import read_lines
 from agent_app.core.settings.config import Settings
 from agent_app.core.settings.presets import Preset, find_preset, save_presets
@@ -457,6 +458,8 @@ def test_the_status_line_ends_on_the_final_state(qtbot, window, server, ending):
     assert window.state_label.text() == expected
     assert window.run_button.isEnabled() and not window.stop_button.isEnabled()
     assert not window.strip.isVisible()
+    window._on_event(Event("status", 2, {"status": "running"}))  # a straggler from the run's last moments
+    assert window.state_label.text() == expected
 
 
 def test_the_status_line_shows_the_runs_own_budget_and_model(qtbot, window, server):

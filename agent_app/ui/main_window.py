@@ -583,6 +583,8 @@ class MainWindow(QMainWindow):
                 self.banner.show_message("error", "That saved task is gone", for_person(str(e)))
 
     def _on_taken_over(self, why: str) -> None:
+        if not self.running:  # decided as the run ended: the run's final state stays
+            return
         self._set_state("takeover")
         self.strip.set_detail(f"You have control ({why}). The agent waits.")
         self.strip.show()
