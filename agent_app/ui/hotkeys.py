@@ -21,9 +21,9 @@ class HotkeyBridge(QObject):
     def __init__(self, global_input: GlobalInput | None = None) -> None:
         super().__init__()
         self.input = global_input or GlobalInput()
+        self.error = self.input.start()
         self.own_windows = OwnWindowTracker()  # input on agent-app's own windows is not the person's takeover
         self.input.set_own_windows(self.own_windows)
-        self.error = self.input.start()
         self.current_control: Callable[[], RunControl | None] = lambda: None
 
     @property

@@ -400,13 +400,11 @@ class MainWindow(QMainWindow):
             self.strip.show()
 
     def _strip_secondary(self) -> None:
-        """Takeover: 'Resume with note…'; confirmation: 'Skip'."""
+        """Takeover: 'Resume with note…'."""
         if not self.control:
             return
         if self.control.paused_by == "takeover":
             self.strip.ask_note()
-        elif self.control.paused_by == "confirm":
-            self.answer_confirmation(allow=False)
 
     def end_hand_over(self) -> None:
         """The person will not help: end the run as call_user."""
