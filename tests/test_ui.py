@@ -38,7 +38,8 @@ def click_at(x: int, y: int) -> str:
 
 @pytest.fixture
 def configured(app_dirs, server):
-    Settings(base_url=server.base_url, model=server.model, max_steps=10, wait_seconds=0.2).save()
+    Settings(base_url=server.base_url, model=server.model, model_family="uitars-1.5", max_steps=10,
+             wait_seconds=0.2).save()
     return Settings.load()
 
 
@@ -329,6 +330,8 @@ def test_run_without_settings_asks_for_an_endpoint_first(qtbot, app_dirs, server
         assert d.buttons.button(QDialogButtonBox.StandardButton.Save).text() == "Save and run"
         assert d.base_url.text() == "http://localhost:8000/v1"  # the Local vLLM preset, filled in
         d.base_url.setText(server.base_url)
+        assert d.family.currentData() == "auto"  # a new profile; "scripted-ui-tars" names no family: choose one
+        d.family.setCurrentIndex(d.family.findData("uitars-1.5"))
         d.buttons.button(QDialogButtonBox.StandardButton.Save).click()
 
     QTimer.singleShot(50, fill)
@@ -467,7 +470,7 @@ def test_the_status_line_shows_the_runs_own_budget_and_model(qtbot, window, serv
     server.model = "ui-tars-72b"
     server.add({"text": click_at(300, 300), "delay": 1.5}, FINISH)
     window.start_run(preset=find_preset("Short"))
-    qtbot.waitUntil(lambda: window.run_config is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.run_settings, timeout=20000)
     assert window.step_label.text() == "Step 0 of 3"  # the settings say 10
     assert window.model_label.text().startswith("ui-tars-72b")
     wait_ended(qtbot, window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,9 @@ from agent_app import __version__
 from agent_app.core.control import RunControl
 from agent_app.core.desktop.capture import list_monitors
 from agent_app.core.desktop.person import PersonRecorder
-from agent_app.core.errors import ConfigError
+from agent_app.core.errors import AgentAppError, ConfigError
 from agent_app.core.events import Event, RunResult
-from agent_app.core.families.registry import FAMILIES
+from agent_app.core.families.registry import AUTO, FAMILIES
 from agent_app.core.runs import reading
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.settings.keychain import resolve_api_key
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.run_thread: RunThread | None = None
         self.control: RunControl | None = None
         self.run_dir: Path | None = None
+        self.run_settings: dict[str, Any] = {}  # the run's own settings (its header): model, family, budget
         self.replaying = False
         self.follow = True
         self.tokens = [0, 0]
@@ -88,7 +90,6 @@ class MainWindow(QMainWindow):
         self.last_result: RunResult | None = None
         self.collapse_during_runs = True
         self._last_thought = ""
-        self.run_config: dict[str, Any] | None = None  # the shown run's own settings (budget, model)
         self._shot: Any = None  # the latest screenshot the model got (for a confirmation)
 
         # ---- task row ----
@@ -284,18 +285,15 @@ class MainWindow(QMainWindow):
         self._update_status_line()
 
     def _update_status_line(self) -> None:
-        """Step, time, model and tokens of the run shown — its own budget and model (a saved task may have its
-        own), or the settings' before any run."""
-        cfg = self.run_config or {}
-        budget = cfg.get("max_steps") or self.settings.max_steps
+        run = self.run_settings
+        budget = run.get("max_steps") or self.settings.max_steps
         self.step_label.setText(f"Step {self.steps_done} of {budget}" if self.run_dir else "")
         if self.elapsed.isValid() and self.run_dir and not self.replaying:
             secs = int(self.elapsed.elapsed() / 1000)
             self.elapsed_label.setText(f"{secs // 60:02d}:{secs % 60:02d}")
-        model = (cfg.get("model") if self.run_config else self.settings.model) or "(endpoint default)"
-        family_name = str(cfg.get("model_family") or self.settings.model_family)
-        family = FAMILIES.get(family_name)
-        self.model_label.setText(f"{model} · {family.label if family else family_name}")
+        model = run.get("model") or self.settings.model or "(endpoint default)"
+        family = _family_text(run.get("model_family") or self.settings.model_family, run.get("model_family_chosen"))
+        self.model_label.setText(f"{model} · {family}")
         p, c = self.tokens
         self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
 
@@ -332,8 +330,8 @@ class MainWindow(QMainWindow):
         self.steps.reset(None)
         self.detail.show_line(None, None)
         self.banner.hide()
-        self.follow, self.tokens, self.steps_done, self.run_dir = True, [0, 0], 0, None
-        self.run_config, self._shot = None, None
+        self.follow, self.tokens, self.steps_done, self.run_dir, self.run_settings = True, [0, 0], 0, None, {}
+        self._shot = None
         self.list_title.setText("Steps")
         self.empty_hint.setVisible(True)
         self.strip.set_detail(text)
@@ -418,9 +416,13 @@ class MainWindow(QMainWindow):
         d = event.data
         if event.kind == "started":
             self.run_dir = Path(d["run_dir"])
-            self.run_config = dict(d.get("config") or {})
             self.steps.run_dir = self.run_dir
+            self.run_settings = d["config"]
             self._set_state("running")
+            if self.run_settings.get("model_family_chosen") == AUTO:
+                self.statusBar().showMessage(
+                    f"Model family: {_family_text(self.run_settings['model_family'])}, chosen from the model name "
+                    f"{self.run_settings['model']!r}", 15000)
         elif event.kind == "captured":
             self._shot = d["screenshot"]
         elif event.kind == "format_error":
@@ -660,15 +662,13 @@ class MainWindow(QMainWindow):
         """Replay a past run in the viewer."""
         if self.running:
             return False
-        info = reading.run_info(run_dir)
-        if info is None:
-            QMessageBox.warning(self, "Not a run", f"{run_dir} holds no trajectory.jsonl.")
+        log = reading.read_run(run_dir)
+        if not log.lines:
+            QMessageBox.warning(self, "Nothing to replay", f"{run_dir} holds no readable run ({log.damage}).")
             return False
-        lines = reading.read_lines(run_dir)
+        info, lines = reading.run_info(run_dir, log), log.lines
         self.replaying, self.run_dir = True, run_dir
-        header = next((x for x in lines if x.get("kind") == "header"), {})
-        settings = header.get("settings")
-        self.run_config = dict(settings) if isinstance(settings, dict) else {}
+        self.run_settings = next((x.get("settings") or {} for x in lines if x.get("kind") == "header"), {})
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
         self.tokens = [sum((x.get("usage") or {}).get(k, 0) for x in lines if x.get("kind") == "step")
@@ -682,16 +682,22 @@ class MainWindow(QMainWindow):
         self.follow = False
         if self.steps.rowCount():
             self.list.setCurrentIndex(self.steps.index(0, 0))
-        status_text = info.final_answer or for_person(info.error)
+        status_text = "\n".join(x for x in (info.final_answer or for_person(info.error), info.damage and
+                                             f"Damaged: {info.damage}. What could be read is shown.") if x)
         kind = "finished" if info.status == "finished" else "error" if info.status == "error" else "info"
         self.banner.show_message(kind, f"Replay: {END_TITLES.get(info.status, info.status)}", status_text, report=True)
         return True
 
     def open_report(self) -> QWidget | None:
         """The run's report in the browser; without one, its path to copy (the dialog shown instead)."""
-        if self.run_dir:
-            return open_path(reading.ensure_report(self.run_dir), "the report", self)
-        return None
+        if not self.run_dir:
+            return None
+        try:
+            report = reading.ensure_report(self.run_dir)
+        except AgentAppError as e:  # a damaged run folder: say so where the person looked
+            self.banner.show_message("error", "No report", for_person(str(e)))
+            return None
+        return open_path(report, "the report", self)
 
     def reveal_runs_dir(self) -> QWidget | None:
         path = self.runs_dir()
@@ -724,6 +730,20 @@ def _k(n: int) -> str:
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
+_CALL_START = re.compile(r"Action:|<seed:tool_call>|<tool_call>")
+_TAG = re.compile(r"<[^<>\n]*>")
+
+
 def _thought_so_far(text: str) -> str:
-    body = text.split("Thought:", 1)[-1]
-    return body.split("Action:", 1)[0].strip() or "thinking…"
+    """The model's reasoning while its reply streams in: up to its first call, without tags."""
+    body = _CALL_START.split(text.split("Thought:", 1)[-1], maxsplit=1)[0]
+    return _TAG.sub("", body).strip() or "thinking…"
+
+
+def _family_text(name: str, chosen: str | None = None) -> str:
+    """A family for the status line: its label, marked when it was chosen from the model name."""
+    if name == AUTO:
+        return "family from the model name"
+    family = FAMILIES.get(name)
+    label = family.label if family else name
+    return f"{label} (automatic)" if chosen == AUTO else label
