@@ -470,7 +470,7 @@ def test_the_status_line_shows_the_runs_own_budget_and_model(qtbot, window, serv
     server.model = "ui-tars-72b"
     server.add({"text": click_at(300, 300), "delay": 1.5}, FINISH)
     window.start_run(preset=find_preset("Short"))
-    qtbot.waitUntil(lambda: window.run_settings, timeout=20000)
+    qtbot.waitUntil(lambda: bool(window.run_settings), timeout=20000)
     assert window.step_label.text() == "Step 0 of 3"  # the settings say 10
     assert window.model_label.text().startswith("ui-tars-72b")
     wait_ended(qtbot, window)
