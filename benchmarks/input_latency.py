@@ -40,7 +40,7 @@ def main() -> None:
     os.environ["DISPLAY"] = display
     try:
         from agent_app.core.control import RunControl
-        from agent_app.core.global_input import GlobalInput
+        from agent_app.core.desktop.input_listener import GlobalInput
 
         gi = GlobalInput()
         error = gi.start()

@@ -33,7 +33,7 @@ def run_reference(base_url: str, model: str, steps: int, model_size: tuple[int, 
     import pyautogui
     from PIL import Image
 
-    from agent_app.core.prompts import SYSTEM_PROMPT, UITARS_ACTION_SPACE, computer_use_prompt
+    from agent_app.core.families.uitars import SYSTEM_PROMPT, UITARS_ACTION_SPACE, computer_use_prompt
 
     pyautogui.PAUSE, pyautogui.FAILSAFE = 0, False
     grabber = mss.MSS() if hasattr(mss, "MSS") else mss.mss()

@@ -78,7 +78,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def model_size(width: int, height: int) -> tuple[int, int]:
-    from agent_app.core.families import get_family
+    from agent_app.core.families.registry import get_family
 
     return get_family(FAMILY).model_image_size(width, height)
 
@@ -179,8 +179,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_agent(kind: str, server, steps: int, size: tuple[int, int], rss: dict[int, float]):
     """agent-app's loop as the CLI (`cli`) or the desktop app (`app`) drives it. Returns (timings, run folder)."""
-    from agent_app.core.config import RunConfig, Settings
     from agent_app.core.control import RunControl
+    from agent_app.core.settings.config import RunConfig, Settings
 
     runs = tempfile.mkdtemp(prefix="agent-app-bench-runs-")
     config = RunConfig.from_settings("benchmark", Settings(), base_url=server.base_url, model=server.model,

@@ -8,8 +8,8 @@ import threading
 from PIL import Image
 
 from agent_app.core.actions import Action
+from agent_app.core.desktop.capture import Screenshot, encode_png
 from agent_app.core.geometry import Monitor
-from agent_app.core.screen import Screenshot, encode_png
 
 
 class StaticScreen:

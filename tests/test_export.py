@@ -14,14 +14,14 @@ import pytest
 from conftest import read_trajectory
 from doubles import RecordingExecutor, StaticScreen
 
-from agent_app.core.aguvis import PREFILL
-from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
 from agent_app.core.errors import ConfigError
-from agent_app.core.export import JSONL_NAME, export_runs, to_ms_swift
-from agent_app.core.families import FAMILIES
+from agent_app.core.families.aguvis import PREFILL
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.families.uitars_parser import add_box_tokens
 from agent_app.core.loop import Agent
-from agent_app.core.parser import add_box_tokens
+from agent_app.core.runs.export import JSONL_NAME, export_runs, to_ms_swift
+from agent_app.core.settings.config import RunConfig
 from agent_app.testing.scripted_server import ScriptedServer
 
 AGUVIS_SCRIPT = [

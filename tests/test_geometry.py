@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent_app.core.families import FAMILIES
+from agent_app.core.families.registry import FAMILIES
 from agent_app.core.geometry import MAX_PIXELS, CoordinateSpace, Monitor, smart_resize
 
 # (screen W, H, max_pixels) → model image (W', H'), from the model facts table (UI-TARS / Qwen2.5-VL).

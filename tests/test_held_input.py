@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from agent_app.core.held_input import BLIND_MODIFIERS, BUTTON_NAMES, Held, X11Input, held_in, release_left_held
+from agent_app.core.desktop.held_input import BLIND_MODIFIERS, BUTTON_NAMES, Held, X11Input, held_in, release_left_held
 
 # This server's modifier map (xmodmap -pm on Xvfb): Shift, Lock, Control, Mod1 … Mod5, 0 = empty slot.
 MODIFIER_MAP = [[50, 62, 0, 0], [66, 0, 0, 0], [37, 105, 0, 0], [64, 108, 205, 0], [77, 0, 0, 0], [0, 0, 0, 0],
@@ -145,7 +145,7 @@ def test_release_lifts_exactly_what_is_held_buttons_first():
 @pytest.mark.parametrize("buttons", [set(), {1}, {3}, {1, 2, 3, 4, 5}])
 @pytest.mark.parametrize("keys", [set(), {37}, {108, 133}, set(MODIFIERS)])
 def test_release_left_held_on_x11_sends_no_release_for_anything_not_held(buttons, keys, monkeypatch):
-    from agent_app.core import held_input
+    from agent_app.core.desktop import held_input
 
     x = FakeX(buttons, keys)
     pg = FakePyAutoGUI(x)
@@ -160,7 +160,7 @@ def test_release_left_held_on_x11_sends_no_release_for_anything_not_held(buttons
 
 
 def test_a_key_the_person_holds_on_their_own_keyboard_is_reported_still_held(monkeypatch):
-    from agent_app.core import held_input
+    from agent_app.core.desktop import held_input
 
     x = FakeX({1}, {37, 50}, stuck_keys={50})
     monkeypatch.setattr(held_input, "X11Input", lambda display: X11Input(display, x.fake_input))
@@ -271,7 +271,7 @@ def _interrupt(kind: str, desktop):
 @pytest.mark.parametrize("kind", ["takeover", "stop", "fail-safe corner", "Ctrl+C", "platform error"])
 def test_an_action_cut_short_lets_go_of_the_button(x_desktop, kind):
     from agent_app.core.actions import Action
-    from agent_app.core.executor import PyAutoGUIExecutor
+    from agent_app.core.desktop.executor import PyAutoGUIExecutor
     from agent_app.core.geometry import Monitor
 
     desktop = x_desktop

@@ -57,9 +57,28 @@ def test_no_keychain_gives_a_clear_message(cli_nodisplay):
 
 def test_core_and_cli_import_no_qt_and_no_display_libraries():
     code = (
-        "import sys, agent_app.cli, agent_app.core.loop, agent_app.core.runner, agent_app.core.runs;"
+        "import sys, agent_app.cli, agent_app.core.loop, agent_app.core.runner, agent_app.core.runs.reading;"
         "bad = [m for m in ('PySide6', 'pyautogui', 'mss', 'pynput') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_core_module_imports_without_qt_and_families_stand_alone():
+    """The whole core imports with no Qt; a family module pulls in no desktop, run folder, settings or UI."""
+    code = (
+        "import importlib, pkgutil, sys, agent_app.core.families as fam\n"
+        "families = [m.name for m in pkgutil.iter_modules(fam.__path__, 'agent_app.core.families.')]\n"
+        "for name in families:\n"
+        "    importlib.import_module(name)\n"
+        "bad = [m for m in sys.modules if m.startswith(('agent_app.core.desktop', 'agent_app.core.runs.reading',\n"
+        "       'agent_app.core.settings', 'agent_app.ui', 'PySide6', 'openai', 'mss', 'pyautogui'))]\n"
+        "import agent_app.core as core\n"
+        "for name in [m.name for m in pkgutil.walk_packages(core.__path__, 'agent_app.core.')]:\n"
+        "    importlib.import_module(name)\n"
+        "bad += [m for m in ('PySide6', 'pyautogui', 'mss', 'pynput') if m in sys.modules]\n"
+        "print(len(families), bad); sys.exit(1 if bad or len(families) < 4 else 0)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin"})
     assert proc.returncode == 0, proc.stdout + proc.stderr

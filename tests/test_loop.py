@@ -10,9 +10,9 @@ import pytest
 from conftest import read_trajectory
 from doubles import RecordingExecutor, StaticScreen, png_size
 
-from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
 from agent_app.core.loop import Agent
+from agent_app.core.settings.config import RunConfig
 from agent_app.testing.scripted_server import count_images
 
 CLICK = "Thought: click\nAction: click(start_box='({x},100)')"
@@ -74,7 +74,7 @@ def test_image_limit_of_the_server_lowers_history(server, tmp_path):
     a, _ = agent(server, tmp_path)
     assert a.run().status == "finished"
     assert max(count_images(r["body"]) for r in server.chat_requests()) <= 3  # refused ones included
-    assert a.history_images == 2
+    assert a.history.images == 2
 
 
 def test_pause_resume_and_note(server, tmp_path):
@@ -134,7 +134,7 @@ def test_stop_during_an_action_releases_input(server, tmp_path):
     result = a.run()
     assert result.status == "stopped" and ex.released >= 1
     step = next(x for x in read_trajectory(result.run_dir) if x["kind"] == "step")
-    assert step["error"]  # the interrupted step is on disk, marked
+    assert (step["interrupted"], step["error"]) == ("stopped", None)  # on disk, marked: a stop is not an error
 
 
 def test_call_user_hand_over_resumes_with_reply(server, tmp_path):
@@ -214,3 +214,34 @@ def test_a_bug_ends_the_run_cleanly_with_every_step_on_disk(server, tmp_path, mo
     kinds = [x["kind"] for x in read_trajectory(result.run_dir)]
     assert kinds == ["header", "step", "step", "end"]
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_declined_actions_do_not_count_as_stuck(server, tmp_path):
+    server.add(*[CLICK.format(x=500)] * 4, FINISH)
+    a, ex = agent(server, tmp_path, stuck_repeats=3, confirm="always")
+    a.observers.append(lambda e: a.control.resume(decline=True)
+                       if e.kind == "status" and e.data.get("by") == "confirm" else None)
+    result = a.run()
+    assert (result.status, result.steps, ex.actions) == ("finished", 5, [])
+    steps = [x for x in read_trajectory(result.run_dir) if x["kind"] == "step"]
+    assert [s["skipped"] for s in steps] == [True] * 4 + [False]
+
+
+def test_a_takeover_mid_action_marks_the_step_interrupted_not_failed(server, tmp_path):
+    server.add(CLICK.format(x=5), FINISH)
+    a, ex = agent(server, tmp_path)
+    ex.block.clear()  # the click is in progress when the person grabs the mouse
+
+    def person(event):
+        if event.kind == "status" and event.data.get("by") == "takeover":
+            ex.block.set()
+            threading.Timer(0.05, a.control.resume).start()
+
+    a.observers.append(person)
+    threading.Timer(0.3, lambda: a.control.pause("takeover")).start()
+    result = a.run()
+    assert (result.status, result.steps) == ("finished", 2)
+    lines = read_trajectory(result.run_dir)
+    step = next(x for x in lines if x["kind"] == "step")
+    assert (step["interrupted"], step["error"]) == ("taken over", None)
+    assert [x["kind"] for x in lines] == ["header", "step", "takeover", "note", "step", "end"]

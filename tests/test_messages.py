@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from agent_app.core.families import FAMILIES
-from agent_app.core.messages import Turn, build_messages
+from agent_app.core.families.base import Context
+from agent_app.core.families.registry import FAMILIES
+from agent_app.core.history import History, Turn
+
+
+def build_messages(family, task, language, turns, current, images):
+    history = History(images)
+    history.turns = list(turns)
+    return history.messages(family, Context(task, language), current)
 
 
 def _history(n: int) -> list[Turn]:

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_app.core.errors import FormatError
+from agent_app.core.families.uitars_parser import add_box_tokens, parse_uitars
 from agent_app.core.keys import normalize_combo, normalize_key
-from agent_app.core.parser import add_box_tokens, parse_uitars
 
 
 def actions(text: str) -> list[dict]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent_app.core import permissions
-from agent_app.core.permissions import MacProbes, Problem, WindowsProbes
+from agent_app.core.desktop import permissions
+from agent_app.core.desktop.permissions import MacProbes, Problem, WindowsProbes
 
 
 class Calls:

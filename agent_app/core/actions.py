@@ -10,10 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-POINTER_TYPES = ("click", "double_click", "right_click", "move")
-ACTION_TYPES = (*POINTER_TYPES, "drag", "hotkey", "type", "scroll", "wait", "finished", "call_user")
+POINTER_TYPES = ("click", "double_click", "right_click", "move", "triple_click", "middle_click")
+BUTTON_TYPES = ("mouse_down", "mouse_up")
+ACTION_TYPES = (*POINTER_TYPES, *BUTTON_TYPES, "drag", "hotkey", "type", "scroll", "wait", "finished", "call_user",
+                "zoom", "unsupported")
 DIRECTIONS = ("up", "down", "left", "right")
 TERMINAL_TYPES = ("finished", "call_user")
+ANSWERED_TYPES = ("zoom", "unsupported")  # nothing is carried out: the model gets an answer (a crop, an error)
+MODIFIER_TYPES = (*POINTER_TYPES, "drag", "scroll")  # may carry "keys": modifiers held during the action
 
 
 @dataclass(frozen=True)
@@ -25,10 +29,15 @@ class Action:
     y: float | None = None
     x2: float | None = None
     y2: float | None = None
-    keys: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()  # hotkey: the chord; pointer actions, drag, scroll: modifiers held meanwhile
     text: str | None = None
     direction: str | None = None
-    content: str | None = None
+    content: str | None = None  # finished: the answer; call_user: the model's message (optional)
+    amount: int | None = None  # scroll: wheel clicks (None: the app's default)
+    seconds: float | None = None  # wait: how long (None: the app's setting)
+    hold: float | None = None  # hotkey: keep the keys down this long
+    name: str | None = None  # unsupported: the call that has no desktop meaning
+    confirm: str | None = None  # the provider's safety message: ask the person before this call's actions
 
     def mapped(self, to_screen: Callable[[float, float], tuple[int, int]]) -> Action:
         """The same action with its coordinates passed through `to_screen`."""
@@ -39,22 +48,38 @@ class Action:
             changes["x2"], changes["y2"] = to_screen(self.x2, self.y2)
         return replace(self, **changes)
 
+    @property
+    def has_point(self) -> bool:
+        return self.x is not None and self.y is not None
+
     def to_json(self) -> dict[str, Any]:
         """The contract's ACTION object: only the fields this type uses."""
-        out: dict[str, Any] = {"type": self.type}
-        has_point = self.x is not None and self.y is not None
-        if (self.type in POINTER_TYPES or self.type == "scroll") and has_point:
+        t = self.type
+        out: dict[str, Any] = {"type": t}
+        if t in (*POINTER_TYPES, *BUTTON_TYPES, "scroll", "drag") and self.has_point:
             out["x"], out["y"] = self.x, self.y
-        if self.type == "drag":
+        if t in ("drag", "zoom"):
             out.update(x=self.x, y=self.y, x2=self.x2, y2=self.y2)
-        if self.type == "hotkey":
+            if t == "drag" and not self.has_point:
+                del out["x"], out["y"]
+        if t == "hotkey" or (t in MODIFIER_TYPES and self.keys):
             out["keys"] = list(self.keys)
-        if self.type == "type":
+        if t == "hotkey" and self.hold is not None:
+            out["hold"] = self.hold
+        if t == "type":
             out["text"] = self.text or ""
-        if self.type == "scroll":
+        if t == "scroll":
             out["direction"] = self.direction
-        if self.type == "finished":
+            if self.amount is not None:
+                out["amount"] = self.amount
+        if t == "wait" and self.seconds is not None:
+            out["seconds"] = self.seconds
+        if t == "finished" or (t == "call_user" and self.content is not None):
             out["content"] = self.content or ""
+        if t == "unsupported":
+            out["name"] = self.name or ""
+        if self.confirm is not None:
+            out["confirm"] = self.confirm
         return out
 
     @classmethod
@@ -69,22 +94,38 @@ class Action:
             text=data.get("text"),
             direction=data.get("direction"),
             content=data.get("content"),
+            amount=data.get("amount"),
+            seconds=data.get("seconds"),
+            hold=data.get("hold"),
+            name=data.get("name"),
+            confirm=data.get("confirm"),
         )
 
     def describe(self) -> str:
         """A short human-readable summary for logs, the terminal and the UI."""
         t = self.type
-        if t in POINTER_TYPES:
-            return f"{t} ({self.x}, {self.y})"
+        held = "+".join(self.keys) + "+" if self.keys and t in MODIFIER_TYPES else ""
+        at = f" ({self.x}, {self.y})" if self.has_point else " at the pointer"
+        if t in (*POINTER_TYPES, *BUTTON_TYPES):
+            return f"{held}{t}{at}"
         if t == "drag":
-            return f"drag ({self.x}, {self.y}) → ({self.x2}, {self.y2})"
+            start = f"({self.x}, {self.y})" if self.has_point else "the pointer"
+            return f"{held}drag {start} → ({self.x2}, {self.y2})"
         if t == "hotkey":
-            return "hotkey " + "+".join(self.keys)
+            return "hotkey " + "+".join(self.keys) + (f" held {self.hold:g} s" if self.hold else "")
         if t == "type":
             return f"type {self.text!r}"
         if t == "scroll":
-            at = f" at ({self.x}, {self.y})" if self.x is not None else ""
-            return f"scroll {self.direction}{at}"
+            amount = f" ×{self.amount}" if self.amount else ""
+            return f"{held}scroll {self.direction}{amount}" + (at if self.has_point else "")
+        if t == "wait":
+            return f"wait {self.seconds:g} s" if self.seconds is not None else "wait"
         if t == "finished":
             return f"finished {self.content!r}" if self.content else "finished"
+        if t == "call_user":
+            return f"call_user {self.content!r}" if self.content else "call_user"
+        if t == "zoom":
+            return f"zoom ({self.x}, {self.y}) – ({self.x2}, {self.y2})"
+        if t == "unsupported":
+            return f"unsupported {self.name}()"
         return t

@@ -3,26 +3,41 @@
 Each request runs on its own daemon thread while the caller polls the stop flag, so a stop lands within
 ~20 ms even while a server is silent, and a per-request deadline bounds every attempt. Connection errors,
 timeouts, 429 and 5xx are retried with backoff; a 400 naming an optional sampling parameter drops it; a 400
-about image limits or context length is turned into something the loop (or this client) can adapt to.
+about the number of images or the context length is turned into something the loop (or this client) can
+adapt to.
+
+Only a whole reply is returned: one that ended with a finish reason such as "stop". A stream that ends
+without one (the connection dropped, the server closed early) is asked again like a failed request; a reply
+cut at max_tokens is asked again with a larger budget (T=0 would only repeat itself), a bounded number of
+times. A stream that has delivered its finish reason is complete at once, whether or not `[DONE]` follows.
+Every text that came from the server is redacted (`redact`) before it leaves this module.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from agent_app.core.errors import EndpointError, Stopped, TakenOver
+from agent_app.core.errors import EndpointError, Interrupt
+from agent_app.core.families.base import Sampling
+from agent_app.core.redact import redact, remember_secret
 
 if TYPE_CHECKING:
-    from agent_app.core.config import RunConfig
+    from agent_app.core.settings.config import RunConfig
 
 RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 MAX_RETRY_AFTER_S = 30.0
 MIN_MAX_TOKENS = 256
+MAX_TOKENS_CAP = 4096  # a reply cut at max_tokens is asked again with double the budget, up to this
+MAX_LENGTH_RAISES = 2
+USAGE_GRACE_S = 0.2  # after the finish chunk, how long a stream may still send its usage chunk
+COMPLETE_REASONS = frozenset({"stop", "eos", "end_turn", "stop_sequence", "tool_calls", "function_call"})
+LENGTH_REASONS = frozenset({"length", "max_tokens"})
 
 
 class ImageLimitError(EndpointError):
@@ -34,14 +49,6 @@ class ImageLimitError(EndpointError):
 
 
 @dataclass
-class Sampling:
-    temperature: float = 0.0
-    top_p: float | None = 0.9
-    max_tokens: int = 1000
-    frequency_penalty: float | None = 1.0
-
-
-@dataclass
 class ModelReply:
     text: str
     usage: dict[str, int] | None = None
@@ -50,40 +57,149 @@ class ModelReply:
     notes: list[str] = field(default_factory=list)  # adaptations made on the way (dropped params, …)
 
 
+class IncompleteReplyError(Exception):
+    """The reply ended without a finish reason (or with one that means "not all of it"): never acted on.
+    `dropped`: why the connection broke off mid-reply, when it did."""
+
+    def __init__(self, finish_reason: str | None, dropped: str | None = None) -> None:
+        super().__init__(finish_reason, dropped)
+        self.finish_reason, self.dropped = finish_reason, dropped
+
+
+class CutAtMaxTokensError(Exception):
+    """The reply was cut at the token budget (finish_reason "length")."""
+
+    def __init__(self, max_tokens: int) -> None:
+        super().__init__(max_tokens)
+        self.max_tokens = max_tokens
+
+
+class WebPageError(Exception):
+    """The endpoint answered an API call with a web page (a base URL that points at a web UI)."""
+
+
+class NotAChatCompletionError(Exception):
+    """The endpoint answered 200 with something that is not a chat completion."""
+
+
+WEB_PAGE_HINT = "the endpoint returned a web page — check the base URL (it usually ends in /v1)"
+
+
 def describe_endpoint_error(exc: BaseException, base_url: str, model: str, have_key: bool) -> str:
-    """One line that says what went wrong and what to do."""
+    """One line that says what went wrong and what to do. Nothing secret-shaped survives in it."""
+    return redact(_describe(exc, base_url, model, have_key))
+
+
+def _describe(exc: BaseException, base_url: str, model: str, have_key: bool) -> str:
     import openai
 
+    status = getattr(exc, "status_code", None)
     if isinstance(exc, (openai.APITimeoutError, DeadlineExceededError)):
         return f"the model at {base_url} did not answer in time; raise --timeout or check the server"
+    if isinstance(exc, openai.APIConnectionError) and not _never_connected(exc):
+        return f"the connection to {base_url} broke off ({_cause(exc)}); check the server and the network"
     if isinstance(exc, openai.APIConnectionError):
         return f"cannot reach {base_url} ({_cause(exc)}); check the base URL and that the server is running"
-    if isinstance(exc, openai.AuthenticationError) or getattr(exc, "status_code", None) in (401, 403):
+    if isinstance(exc, IncompleteReplyError):
+        if exc.dropped:
+            how = f"the connection dropped mid-reply: {exc.dropped}"
+        elif exc.finish_reason is None:
+            how = "the stream ended without a finish reason"
+        else:
+            how = f"the server ended it with finish_reason {exc.finish_reason!r}"
+        return f"the model's reply was cut off ({how}); check the server and the network"
+    if isinstance(exc, WebPageError):
+        return WEB_PAGE_HINT
+    if isinstance(exc, NotAChatCompletionError):
+        return f"the endpoint's answer is not a chat completion ({exc}); check the base URL (it usually ends in /v1)"
+    if isinstance(exc, openai.AuthenticationError) or status in (401, 403):
         if not have_key:
             return f"{base_url} needs an API key: run `agent-app key set` or set AGENT_APP_API_KEY"
-        return f"{base_url} rejected the API key (HTTP {exc.status_code}); set a valid one with `agent-app key set`"
+        return f"{base_url} rejected the API key (HTTP {status}); set a valid one with `agent-app key set`"
+    if status == 413:
+        return ("the endpoint refused the request as too large (HTTP 413); lower the screenshot size "
+                "(--max-pixels) or the number of screenshots per request (--history-images)")
+    if isinstance(exc, openai.APIStatusError) and _looks_like_html(_body_text(exc)):
+        if status is not None and status >= 500:
+            return f"the endpoint answered HTTP {status} with an error page; check that the model server is running"
+        return f"{WEB_PAGE_HINT} (HTTP {status})"
     if isinstance(exc, openai.NotFoundError):
         hint = "" if base_url.rstrip("/").endswith("/v1") else " (does the base URL need to end in /v1?)"
         return f"model {model!r} or its endpoint was not found at {base_url} (HTTP 404){hint}"
     if isinstance(exc, openai.APIStatusError):
-        return f"the endpoint answered HTTP {exc.status_code}: {_body_message(exc)[:200]}"
-    return f"model call failed: {exc}"
+        return f"the endpoint answered HTTP {status}: {_one_line(_body_message(exc), 200)}"
+    return f"model call failed: {_one_line(redact(str(exc)), 200)}"
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Did the request fail before a connection was made (refused, unknown host) rather than break off later?"""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
+        if seen is None:
+            return True  # nothing more to go on: say what the person can check first
+        if type(seen).__name__ in ("ConnectError", "ConnectTimeout") or isinstance(
+            seen, (ConnectionRefusedError, socket.gaierror)
+        ):
+            return True
+        if type(seen).__name__ in ("RemoteProtocolError", "ReadError", "WriteError", "CloseError"):
+            return False
+    return True
 
 
 def _cause(exc: BaseException) -> str:
     inner = exc.__cause__ or exc.__context__
-    return str(inner or exc).splitlines()[0][:120] if (inner or exc) else "connection failed"
+    text = str(inner or exc).strip()
+    return _one_line(redact(text), 120) if text else "connection failed"
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _body_text(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    return body if isinstance(body, str) else ""
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body")) or "<html" in head
 
 
 def _body_message(exc: Any) -> str:
-    """The server's own error message, wherever in the body it put it."""
+    """The server's own error message, wherever in the body it put it — redacted before anyone cuts it short."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error")
         msg = inner.get("message") if isinstance(inner, dict) else body.get("message") or inner
         if msg:
-            return str(msg)
-    return str(getattr(exc, "message", exc))
+            return redact(str(msg))
+    return redact(str(getattr(exc, "message", exc)))
+
+
+_UNIT = r"(?!\d|[.,]\d)(?!\s*(?:[kmg]i?b\b|bytes?\b|px\b|pixels?\b|x\s*\d|megapixels?\b|mp\b|%))"
+_IMAGE_COUNT = [re.compile(p + _UNIT) for p in (
+    r"at most (\d+) images?(?:\(s\))?\s+(?:may|can|are)",  # vLLM: "At most 5 image(s) may be provided in one prompt"
+    r"(\d+) image\(s\) may be provided",
+    r"you set (?:or defaulted to )?['\"]?\{?\s*[\"']?image[\"']?\s*[=:]\s*(\d+)",  # vLLM --limit-mm-per-prompt
+    r"(?:too many|number of|count of) images?\b[^\n]{0,60}?\b(?:max(?:imum)?|limit|at most|allowed|up to)\b"
+    r"\D{0,20}(\d+)",
+    r"\bmax(?:imum)? (?:number of )?images(?: allowed)?(?: per (?:request|prompt|message))?(?: is|:|=| of)? ?(\d+)",
+    r"(?:only|up to)(?: include| send| provide| accept| pass)? (\d+) images? (?:per|in|are|is|may|can)",
+)]
+
+
+def image_count_limit(message: str) -> int | None:
+    """The number of images per request a server's error message names as its limit, if it is about that.
+    Messages about an image's size ("image exceeds 20 MB", "image too large") are not."""
+    lowered = message.lower()
+    for pattern in _IMAGE_COUNT:
+        m = pattern.search(lowered)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 class DeadlineExceededError(Exception):
@@ -93,7 +209,8 @@ class DeadlineExceededError(Exception):
 def _retryable(exc: BaseException) -> bool:
     import openai
 
-    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, DeadlineExceededError)):
+    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError, DeadlineExceededError,
+                        IncompleteReplyError)):
         return True
     status = getattr(exc, "status_code", None)
     return status in (408, 409, 425, 429) or (status is not None and status >= 500)
@@ -123,8 +240,10 @@ class ModelClient:
         import openai
 
         self.base_url, self.model, self.timeout, self.retries, self.stream = base_url, model, timeout, retries, stream
-        self.sampling = sampling or Sampling()
+        self.sampling = replace(sampling) if sampling else Sampling()  # a copy: the client adapts it
+        self._max_tokens_cap = max(MAX_TOKENS_CAP, 2 * self.sampling.max_tokens)  # GLM starts at 8192
         self.have_key = bool(api_key)
+        remember_secret(api_key)  # whatever a server echoes of it is redacted from then on
         self._dropped: set[str] = set()
         # A local server needs no key; the openai client insists on one, so send a placeholder.
         self._client = openai.OpenAI(
@@ -132,9 +251,9 @@ class ModelClient:
         )
 
     @classmethod
-    def for_run(cls, config: RunConfig) -> ModelClient:
+    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ModelClient:
         return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   stream=config.stream)
+                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
         self._client.close()
@@ -148,19 +267,43 @@ class ModelClient:
         temperature: float | None = None,
         on_text: Callable[[str], None] | None = None,
         on_retry: Callable[[str], None] | None = None,
+        cut_ok: bool = False,
     ) -> ModelReply:
-        """One reply, retried as needed. Raises Stopped (via `check`), ImageLimitError or EndpointError."""
+        """One whole reply, retried as needed. Raises Stopped (via `check`), ImageLimitError or EndpointError.
+
+        `cut_ok`: a reply cut at max_tokens is good enough (a connection test needs an answer, not an action)."""
         notes: list[str] = []
-        attempt, failures = 0, 0
+        attempt, failures, raises = 0, 0, 0
         t_start = time.perf_counter()
         while True:
             attempt += 1
             params = self._params(temperature, prefill=bool(messages) and messages[-1].get("role") == "assistant")
             try:
-                text, usage = self._attempt(messages, params, check, on_text)
-                return ModelReply(text, usage, (time.perf_counter() - t_start) * 1000, attempt, notes)
-            except (Stopped, TakenOver):
+                answer = self._attempt(messages, params, check, on_text)
+                if answer.finish_reason in LENGTH_REASONS and not cut_ok:
+                    raise CutAtMaxTokensError(params["max_tokens"])
+                if not answer.whole:
+                    raise IncompleteReplyError(answer.finish_reason)
+                # The run's own key never reaches an action or a record; key-shaped text the person may have
+                # asked the model to type stays (only registered secrets are removed from a reply).
+                text = redact(answer.text, shapes=False)
+                return ModelReply(text, answer.usage, (time.perf_counter() - t_start) * 1000, attempt, notes)
+            except Interrupt:
                 raise
+            except CutAtMaxTokensError as exc:
+                if raises >= MAX_LENGTH_RAISES or self.sampling.max_tokens >= self._max_tokens_cap:
+                    tries = f" ({raises + 1} tries, the budget raised each time)" if raises else ""
+                    raise EndpointError(
+                        f"the model's reply was cut off at max_tokens={exc.max_tokens}{tries}: it keeps writing "
+                        "without ending its reply; check that --model-family matches the model"
+                    ) from None
+                raises += 1
+                self.sampling.max_tokens = min(self._max_tokens_cap, self.sampling.max_tokens * 2)
+                note = (f"the model's reply was cut off at max_tokens={exc.max_tokens}; "
+                        f"asking again with max_tokens={self.sampling.max_tokens}")
+                notes.append(note)
+                if on_retry:
+                    on_retry(note)
             except Exception as exc:  # noqa: BLE001 - classified below: adapt, retry or report
                 adapted = self._adapt(exc, notes)
                 if adapted:
@@ -178,8 +321,17 @@ class ModelClient:
 
     def list_models(self, check: Callable[[], None] = lambda: None) -> list[str]:
         """The model ids the endpoint serves (used to pick a default and to test a connection)."""
-        result = self._in_thread(lambda: [m.id for m in self._client.models.list(timeout=self.timeout)], check)
-        return result
+
+        def request() -> list[str]:
+            page = self._client.get("/models", cast_to=object, options={"timeout": self.timeout})
+            if isinstance(page, str):
+                raise WebPageError() if _looks_like_html(page) else NotAChatCompletionError("not a model list")
+            data = page.get("data") if isinstance(page, dict) else None
+            if not isinstance(data, list):
+                raise NotAChatCompletionError("its /models answer is not a model list")
+            return [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
+
+        return self._in_thread(request, check)
 
     # ---- internals ----
     def _params(self, temperature: float | None, prefill: bool = False) -> dict[str, Any]:
@@ -192,6 +344,7 @@ class ModelClient:
             params["top_p"] = s.top_p
         if s.frequency_penalty is not None:
             params["frequency_penalty"] = s.frequency_penalty
+        params.update(s.extra_body)
         if self.stream:
             params["stream"] = True
             params["stream_options"] = {"include_usage": True}
@@ -207,11 +360,11 @@ class ModelClient:
             return None
         message = _body_message(exc)
         lowered = message.lower()
-        m = re.search(r"at most (\d+) image", lowered) or re.search(r"(\d+) image\(s\) may be provided", lowered)
-        if m or ("image" in lowered and "limit" in lowered and re.search(r"\d+", lowered)):
-            limit = int((m or re.search(r"(\d+)", lowered)).group(1))
+        limit = image_count_limit(message)
+        if limit is not None:
             raise ImageLimitError(limit, f"the server accepts at most {limit} image(s) per request")
-        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt"):
+        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt",
+                     *self.sampling.extra_body):
             if name in lowered and name not in self._dropped:
                 self._dropped.add(name)
                 note = f"the endpoint does not accept {name}; sending requests without it"
@@ -232,46 +385,51 @@ class ModelClient:
         params: dict[str, Any],
         check: Callable[[], None],
         on_text: Callable[[str], None] | None,
-    ) -> tuple[str, dict[str, int] | None]:
-        def request() -> tuple[str, dict[str, int] | None]:
+    ) -> _Answer:
+        stream = bool(params.get("stream"))
+        progress = _StreamProgress()
+
+        def request() -> _Answer:
+            import openai
             from openai import Stream
             from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
             # The SDK's low-level post: `chat.completions.create` re-validates every message on every call,
             # which costs ~0.4 ms per message and grows with the run (≈120 ms a request by step 300).
-            stream = bool(params.get("stream"))
             response = self._client.post(
                 "/chat/completions", body={"model": self.model, "messages": messages, **params},
                 cast_to=ChatCompletion, stream=stream, stream_cls=Stream[ChatCompletionChunk],
             )
             if not stream:
-                choice = response.choices[0] if response.choices else None
-                text = (choice.message.content if choice and choice.message else None) or ""
-                return text, _usage(response.usage)
-            parts: list[str] = []
-            usage = None
+                return _whole_answer(response)
             try:
-                for chunk in response:
-                    if chunk.usage:
-                        usage = _usage(chunk.usage)
-                    if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
-                        parts.append(chunk.choices[0].delta.content)
-                        if on_text:
-                            on_text("".join(parts))
-                    if stop_reading.is_set():
-                        break
+                if "html" in response.response.headers.get("content-type", "").lower():
+                    raise WebPageError()
+                try:
+                    for chunk in response:
+                        progress.add(chunk, on_text)
+                        if progress.abandoned.is_set():
+                            break
+                except openai.APIConnectionError as e:
+                    if isinstance(e, openai.APITimeoutError):
+                        raise
+                    if progress.finish_reason is None:
+                        raise IncompleteReplyError(None, _cause(e)) from None
+                    # The finish chunk came: the reply is whole; only the usage chunk or [DONE] was lost.
             finally:
                 response.close()
-            return "".join(parts), usage
+            return progress.answer()
 
-        stop_reading = threading.Event()
         try:
-            return self._in_thread(request, check)
+            return self._in_thread(request, check, early=progress.settled if stream else None)
         finally:
-            stop_reading.set()
+            progress.abandoned.set()
 
-    def _in_thread(self, fn: Callable[[], Any], check: Callable[[], None]) -> Any:
-        """Run `fn` on a daemon thread; poll `check` meanwhile; give up after the request deadline."""
+    def _in_thread(
+        self, fn: Callable[[], Any], check: Callable[[], None], early: Callable[[], Any] | None = None,
+    ) -> Any:
+        """Run `fn` on a daemon thread; poll `check` meanwhile; give up after the request deadline.
+        `early`: polled too; a result it returns (not None) is the answer even while `fn` still runs."""
         box: dict[str, Any] = {}
         done = threading.Event()
 
@@ -287,11 +445,81 @@ class ModelClient:
         deadline = time.monotonic() + self.timeout + 1.0
         while not done.wait(0.02):
             check()
+            result = early() if early else None
+            if result is not None:
+                return result
             if time.monotonic() > deadline:
                 raise DeadlineExceededError()
         if "error" in box:
             raise box["error"]
         return box["result"]
+
+
+@dataclass
+class _Answer:
+    text: str
+    usage: dict[str, int] | None
+    finish_reason: str | None
+    streamed: bool
+
+    @property
+    def whole(self) -> bool:
+        """Did the whole reply arrive? A JSON body arrives whole or not at all (some servers omit the reason)."""
+        if self.finish_reason is None:
+            return not self.streamed
+        return self.finish_reason in COMPLETE_REASONS or self.finish_reason in LENGTH_REASONS
+
+
+def _whole_answer(response: Any) -> _Answer:
+    """A non-streamed answer: a chat completion, or a web page / other text where one was expected."""
+    if isinstance(response, str):  # the SDK hands back the text of a body that is not JSON
+        if _looks_like_html(response):
+            raise WebPageError()
+        raise NotAChatCompletionError(_one_line(redact(response), 80) or "an empty body")
+    choice = response.choices[0] if getattr(response, "choices", None) else None
+    if choice is None:
+        raise NotAChatCompletionError("no choices in it")
+    text = (choice.message.content if choice.message else None) or ""
+    return _Answer(text, _usage(response.usage), choice.finish_reason, streamed=False)
+
+
+class _StreamProgress:
+    """What a stream has delivered so far, shared between the reading thread and the waiting one."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.usage: dict[str, int] | None = None
+        self.finish_reason: str | None = None
+        self.finished_at: float | None = None
+        # The caller has its answer (or gave up): stop reading. A reader blocked on a server that keeps the
+        # connection open without sending more ends at the SDK's read timeout; closing the socket from this
+        # thread would not wake it (and could hand its file descriptor to another connection).
+        self.abandoned = threading.Event()
+
+    def add(self, chunk: Any, on_text: Callable[[str], None] | None) -> None:
+        if chunk.usage:
+            self.usage = _usage(chunk.usage)
+        choice = chunk.choices[0] if chunk.choices else None
+        if choice is None:
+            return
+        if choice.delta and choice.delta.content:
+            self.parts.append(choice.delta.content)
+            if on_text:
+                on_text("".join(self.parts))
+        if choice.finish_reason and self.finish_reason is None:
+            self.finish_reason = choice.finish_reason
+            self.finished_at = time.monotonic()
+
+    def answer(self) -> _Answer:
+        return _Answer("".join(self.parts), self.usage, self.finish_reason, streamed=True)
+
+    def settled(self) -> _Answer | None:
+        """The answer once the finish reason is in and the usage chunk came (or had its short grace)."""
+        if self.finished_at is None:
+            return None
+        if self.usage is None and time.monotonic() - self.finished_at < USAGE_GRACE_S:
+            return None
+        return self.answer()
 
 
 def _usage(usage: Any) -> dict[str, int] | None:

@@ -10,89 +10,46 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from agent_app.core.actions import TERMINAL_TYPES, Action
+from agent_app.core.actions import ANSWERED_TYPES, TERMINAL_TYPES, Action
 from agent_app.core.client import ImageLimitError, ModelClient, ModelReply
-from agent_app.core.config import RunConfig, default_runs_dir
 from agent_app.core.control import Resumption, RunControl
-from agent_app.core.errors import AgentAppError, FormatError, Stopped, TakenOver
-from agent_app.core.families import Family, get_family
-from agent_app.core.formatting import format_reply
-from agent_app.core.geometry import CoordinateSpace, Monitor
-from agent_app.core.logs import log_path
-from agent_app.core.messages import Turn, build_messages
-from agent_app.core.parser import ParsedReply
-from agent_app.core.person import PersonRecorder
-from agent_app.core.prompts import user_note_text
-from agent_app.core.recorder import Recorder, StepRecord
+from agent_app.core.desktop.capture import Screenshot
+from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.errors import (
+    AgentAppError,
+    ConfigError,
+    FormatError,
+    Interrupt,
+    RecordingError,
+    Stopped,
+    TakenOver,
+)
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.base import Context, Family, ParsedReply
+from agent_app.core.families.registry import get_family
+from agent_app.core.geometry import CoordinateSpace
+from agent_app.core.history import History, user_note_text
+from agent_app.core.protocols import Executor, NoGuard, Screen, WindowGuard
+from agent_app.core.redact import redact
 from agent_app.core.risk import needs_confirmation
-from agent_app.core.screen import Screenshot
+from agent_app.core.runs.recorder import Recorder, StepRecord
+from agent_app.core.settings.config import RunConfig, default_runs_dir
+from agent_app.core.settings.logs import log_path
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("running", "paused", "finished", "call_user", "max_steps", "stopped", "error")
-
 
 @dataclass
-class Event:
-    """What just happened. `kind`: started, status, captured, model_text, model_replied, parsed, executed,
-    recorded, note, person_actions, retry, ended."""
+class Outcome:
+    """How a step's acting ended: the terminal action, a wait() to sleep, or the person's decline."""
 
-    kind: str
-    step: int = 0
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RunResult:
-    status: str
-    steps: int
-    run_dir: str
-    final_answer: str | None = None
-    error: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "status": self.status, "steps": self.steps, "run_dir": self.run_dir,
-            "final_answer": self.final_answer, "error": self.error,
-        }
-
-
-class Screen(Protocol):
-    monitor: Monitor
-
-    def capture(self, model_size: tuple[int, int]) -> Screenshot: ...
-
-    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check: Any = None) -> float: ...
-
-
-class Executor(Protocol):
-    def execute(self, action: Action, check: Callable[[], None]) -> None: ...
-
-    def release_all(self) -> None: ...
-
-
-class WindowGuard(Protocol):
-    """Keeps the app's own windows out of the model's way (the desktop app's control strip, say)."""
-
-    def hide(self) -> bool:
-        """Take our windows off the screen; block until they are gone. True if any had been showing."""
-        ...
-
-    def show(self) -> None:
-        """Bring back what `hide` took away."""
-        ...
-
-
-class NoGuard:
-    def hide(self) -> bool:
-        return False
-
-    def show(self) -> None:
-        return None
+    terminal: Action | None = None
+    wait: float | None = None  # seconds to sleep for a wait()
+    declined: Resumption | None = None
 
 
 class Agent:
@@ -115,17 +72,17 @@ class Agent:
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
         self.observers = list(observers or [])
-        self.client = client or ModelClient.for_run(config)
-        self.history: list[Turn] = []
-        self.history_images = max(1, config.history_images)
+        self.client = client or ModelClient.for_run(config, self.family.sampling)
+        self.history = History.for_family(self.family, config.history_images)
         self.steps = 0
         self.recorder: Recorder | None = None
         self._repeats: list[list[dict[str, Any]]] = []
         self.last_actions: list[Action] = []
-        self.last_thought = ""
+        self.last_thought = self.previous_thought = ""
         monitor = screen.monitor
         self.model_size = self.family.model_image_size(monitor.width, monitor.height, config.max_pixels)
         self.space = CoordinateSpace(monitor, *self.family.span(*self.model_size))
+        self.context = Context(config.task, config.language, self.model_size)
 
     # ---- observers ----
     def emit(self, kind: str, **data: Any) -> None:
@@ -143,7 +100,11 @@ class Agent:
     def run(self) -> RunResult:
         cfg = self.config
         runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
-        self.recorder = Recorder(runs_dir, cfg.task, {"settings": cfg.public(), "model_image": list(self.model_size)})
+        header = {"settings": cfg.public(), "model_image": list(self.model_size)}
+        try:
+            self.recorder = Recorder(runs_dir, cfg.task, header)
+        except RecordingError as e:
+            raise ConfigError(str(e)) from None
         result = RunResult("running", 0, str(self.recorder.run_dir))
         self.emit("started", run_dir=result.run_dir, config=cfg.public())
         self._status("running")
@@ -174,83 +135,107 @@ class Agent:
         except Exception as e:
             log.exception("internal error")
             result.status = "error"
-            result.error = f"internal error: {type(e).__name__}: {e} (details in {log_path()})"
+            result.error = redact(f"internal error: {type(e).__name__}: {e} (details in {log_path()})")
         finally:
             self.executor.release_all()
             self.guard.show()
-            result.steps = self.steps
-            self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            result.steps = self.recorder.steps_written  # the step lines on disk, which the end line must match
+            try:
+                self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            except RecordingError as e:
+                result.error = result.error or str(e)
             self.recorder.close()
             self._status(result.status, error=result.error, final_answer=result.final_answer)
             self.emit("ended", result=result)
         return result
 
     def _step(self) -> Action | None:
-        """One step. Returns the terminal action (finished / call_user) that ended it, if any."""
-        step_no = self.steps + 1
-        started = time.time()
+        """One step: look, ask, act, record. Returns the terminal action (finished / call_user), if any."""
+        step_no, started = self.steps + 1, time.time()
         shot = self._capture(self.control.check)
-        timings = dict(shot.timings_ms)
         self.emit("captured", screenshot=shot, step_no=step_no)
+        timings = dict(shot.timings_ms)
         reply, parsed = self._query(shot, timings)
+        record = self._take(step_no, started, shot, reply, parsed, timings)
+        try:
+            outcome = self._act(record)
+        finally:
+            self._record(record, shot)
+        if outcome.declined is not None:
+            self._add_note(outcome.declined)  # after the step line: the model reads it after its reply
+            self.last_actions = []  # nothing was done: the stuck detector skips this step
+        if outcome.wait is not None:
+            self._wait(outcome.wait)
+        return outcome.terminal
+
+    def _take(self, step_no: int, started: float, shot: Screenshot, reply: ModelReply, parsed: ParsedReply,
+              timings: dict[str, float]) -> StepRecord:
+        """The reply becomes a step: mapped to the screen, remembered, about to be acted on."""
         t0 = time.perf_counter()
         actions = [a.mapped(self.space.to_screen) for a in parsed.actions]
         timings["parse"] += (time.perf_counter() - t0) * 1000
         self.emit("parsed", step_no=step_no, thought=parsed.thought, actions=actions)
-
         self.control.check()  # the person took over while the model thought: this reply is stale, drop it
-        previous_thought = self.last_thought
-        self.steps, self.last_actions, self.last_thought = step_no, actions, parsed.thought
-        record = StepRecord(
+        self.previous_thought, self.last_thought = self.last_thought, parsed.thought
+        self.steps, self.last_actions = step_no, actions
+        self.history.add_step(reply.text, shot.data_url)
+        return StepRecord(
             step_no, self.recorder.screenshot_name(step_no), (shot.width, shot.height), shot.monitor,
             reply.text, parsed.thought, actions, timings, reply.usage, started,
         )
-        self._remember(Turn("step", reply.text, shot.data_url))
-        terminal, wait = None, False
+
+    def _act(self, record: StepRecord) -> Outcome:
+        """Carry out the step's actions, after asking the person when asking is due."""
+        terminal, wait = None, None
         try:
-            reason = needs_confirmation(self.config.confirm, actions, parsed.thought, previous_thought)
-            if reason and not self._confirmed(actions, reason):
-                record.error = "skipped: the person did not allow this action"
-                actions = []
+            reason = needs_confirmation(self.config.confirm, record.actions, record.thought, self.previous_thought)
+            declined = self._ask(record.actions, reason) if reason else None
+            if declined is not None:
+                record.skipped = True
+                return Outcome(declined=declined)
             t0 = time.perf_counter()
-            if any(a.type not in (*TERMINAL_TYPES, "wait") for a in actions):
+            if any(a.type not in (*TERMINAL_TYPES, *ANSWERED_TYPES, "wait") for a in record.actions):
                 self.guard.hide()  # never click or type into our own windows
-            for action in actions:
+            for action in record.actions:
                 if action.type in TERMINAL_TYPES:
                     terminal = action
                     break
                 if action.type == "wait":
-                    wait = True
+                    wait = action.seconds if action.seconds is not None else self.config.wait_seconds
                     continue
                 self.executor.execute(action, self.control.check)
-                self.emit("executed", step_no=step_no, action=action)
-            timings["execute"] = (time.perf_counter() - t0) * 1000
-            if terminal is None and not wait and any(a.type != "wait" for a in actions):
-                timings["settle"] = self.screen.wait_until_still(self.config.settle_max_s, check=self.control.check)
+                self.emit("executed", step_no=record.step, action=action)
+            record.timings_ms["execute"] = (time.perf_counter() - t0) * 1000
+            if terminal is None and wait is None and record.actions:
+                record.timings_ms["settle"] = self.screen.wait_until_still(
+                    self.config.settle_max_s, check=self.control.check)
+        except Interrupt as e:
+            record.interrupted = "stopped" if isinstance(e, Stopped) else "taken over"
+            raise
         except AgentAppError as e:
             record.error = str(e)
             raise
-        finally:
-            t0 = time.perf_counter()
-            self.recorder.save_screenshot(step_no, shot.png)
-            timings["record"] = (time.perf_counter() - t0) * 1000  # the line itself cannot hold its own cost
-            self.recorder.step(record)
-            timings["record"] = (time.perf_counter() - t0) * 1000
-            self.emit("recorded", record=record)
-        if wait:
-            self.guard.show()
-            self._status("running", detail=f"waiting {self.config.wait_seconds:g} s")
-            self.control.sleep(self.config.wait_seconds)
-        return terminal
+        return Outcome(terminal, wait)
+
+    def _record(self, record: StepRecord, shot: Screenshot) -> None:
+        t0 = time.perf_counter()
+        self.recorder.save_screenshot(record.step, shot.png)
+        record.timings_ms["record"] = (time.perf_counter() - t0) * 1000  # the line cannot hold its own cost
+        self.recorder.step(record)
+        record.timings_ms["record"] = (time.perf_counter() - t0) * 1000
+        self.emit("recorded", record=record)
+
+    def _wait(self, seconds: float) -> None:
+        self.guard.show()
+        self._status("running", detail=f"waiting {seconds:g} s")
+        self.control.sleep(seconds)
 
     def _query(self, shot: Screenshot, timings: dict[str, float]) -> tuple[ModelReply, ParsedReply]:
         """Ask the model; re-sample (bounded, hotter) when its reply cannot be parsed."""
         temperature = None
+        timings.setdefault("parse", 0.0)
         for attempt in range(self.config.format_retries + 1):
-            messages = build_messages(
-                self.family, self.config.task, self.config.language, self.history, shot.data_url,
-                self.history_images,
-            )
+            messages = self.history.messages(self.family, self.context, shot.data_url)
             try:
                 reply = self.client.complete(
                     messages, self.control.check, temperature=temperature,
@@ -258,9 +243,10 @@ class Agent:
                     on_retry=lambda message: self.emit("retry", message=message),
                 )
             except ImageLimitError as e:
-                if e.limit < 1 or e.limit >= self.history_images:
+                if not self.history.lower_images(e.limit):
                     raise
-                self.history_images = e.limit
+                self.recorder.append({"kind": "image_limit", "time": time.time(), "images": e.limit,
+                                      "before_step": self.steps + 1})
                 self.emit("retry", message=f"{e}; sending {e.limit} screenshot(s) per request from now on")
                 return self._query(shot, timings)
             timings["model"] = timings.get("model", 0.0) + reply.request_ms
@@ -268,13 +254,12 @@ class Agent:
             t0 = time.perf_counter()
             try:
                 parsed = self.family.parse(reply.text)
-                timings["parse"] = timings.get("parse", 0.0) + (time.perf_counter() - t0) * 1000
                 return reply, parsed
             except FormatError as e:
-                timings["parse"] = timings.get("parse", 0.0) + (time.perf_counter() - t0) * 1000
                 self.recorder.append(
                     {"kind": "format_error", "time": time.time(), "error": str(e), "response": reply.text}
                 )
+                self.emit("format_error", error=str(e), response=reply.text, attempt=attempt + 1)
                 if attempt == self.config.format_retries:
                     raise FormatError(
                         f"the model's reply could not be understood {attempt + 1} time(s) in a row ({e}); "
@@ -282,29 +267,20 @@ class Agent:
                     ) from None
                 temperature = self.config.format_retry_temperature
                 self.emit("retry", message=f"unusable reply ({e}); asking again")
+            finally:
+                timings["parse"] += (time.perf_counter() - t0) * 1000
         raise AssertionError("unreachable")
 
-    def _remember(self, turn: Turn) -> None:
-        """Append to the history, dropping screenshots that will never be sent again (memory stays flat)."""
-        self.history.append(turn)
-        steps = [i for i, t in enumerate(self.history) if t.kind == "step" and t.image_url]
-        for i in steps[: max(0, len(steps) - (self.history_images - 1))]:
-            self.history[i] = replace(self.history[i], image_url=None)
-
     # ---- pauses, hand-overs, guards ----
-    def _confirmed(self, actions: list[Action], reason: str) -> bool:
-        """Ask the person before acting (step-through or a risky action). False: skip it, and tell the model."""
+    def _ask(self, actions: list[Action], reason: str) -> Resumption | None:
+        """Ask the person before acting (step-through or a risky action). Their decline, or None: go ahead."""
         self.control.pause("confirm")
         self._status("paused", by="confirm", reason=reason, actions=actions, thought=self.last_thought)
         resumption = self.control.wait_while_paused() or Resumption()
+        if resumption.allow_rest:  # "Allow the rest of this run": no more asking
+            self.config.confirm = "never"
         self._status("running")
-        if resumption.decline:
-            text = "The user did not allow that action. " + (resumption.note.strip() or "Try another way.")
-            self.history.append(Turn("note", text))
-            self.recorder.append({"kind": "note", "time": time.time(), "after_step": self.steps,
-                                  "note": resumption.note, "intervened": False, "declined": True, "text": text})
-            return False
-        return True
+        return resumption if resumption.decline else None
 
     def _checkpoint(self) -> None:
         by = self.control.paused_by
@@ -337,16 +313,14 @@ class Agent:
         if self.person is None:
             return None
         shot = self._capture(lambda: None)  # the run is paused by the takeover: nothing to check
-        name = f"takeover-{self.steps:03d}.png"
-        (self.recorder.run_dir / name).write_bytes(shot.png)
-        return name
+        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot.png)
 
     def _record_person(self, actions: list[Action], screenshot: str | None) -> None:
         """What the person did, in the model's own words: the 'chosen' side of a correction pair."""
         if not actions:
             return
         model_actions = [a.mapped(lambda x, y: self.space.to_model(x, y)) for a in actions]
-        reply = format_reply(self.family.name, model_actions, "The user took over and did this instead.",
+        reply = self.family.format_reply(model_actions, "The user took over and did this instead.",
                              "; ".join(a.describe() for a in actions))
         self.recorder.append({
             "kind": "person_actions", "time": time.time(), "after_step": self.steps, "screenshot": screenshot,
@@ -366,16 +340,22 @@ class Agent:
         return resumption
 
     def _add_note(self, resumption: Resumption) -> None:
-        text = user_note_text(resumption.note, resumption.intervened)
-        self.history.append(Turn("note", text))
+        """The person's words (or their decline, or their takeover) join the history where they were given."""
+        if resumption.decline:
+            text = "The user did not allow that action. " + (resumption.note.strip() or "Try another way.")
+        else:
+            text = user_note_text(resumption.note, resumption.intervened)
+        self.history.add_note(text)
         self.recorder.append(
             {"kind": "note", "time": time.time(), "after_step": self.steps, "note": resumption.note,
-             "intervened": resumption.intervened, "text": text}
+             "intervened": resumption.intervened, "declined": resumption.decline, "text": text}
         )
-        self.emit("note", note=resumption.note, intervened=resumption.intervened)
+        self.emit("note", note=resumption.note, intervened=resumption.intervened, declined=resumption.decline)
 
     def _check_stuck(self) -> None:
         """End the run when the model repeats the same action at the same place too many times."""
+        if not self.last_actions:  # a declined step did nothing: it neither counts nor breaks a streak
+            return
         actions = [a.to_json() for a in self.last_actions if a.type not in ("wait", "scroll")]
         if not actions:
             self._repeats.clear()

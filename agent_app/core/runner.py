@@ -6,21 +6,27 @@ Call it on the thread that should own the screen connection (the CLI's main thre
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from agent_app.core.client import ModelClient
-from agent_app.core.config import RunConfig
+from agent_app.core.client import ModelClient, NotAChatCompletionError, describe_endpoint_error
 from agent_app.core.control import RunControl
-from agent_app.core.errors import ConfigError, EndpointError
-from agent_app.core.executor import PyAutoGUIExecutor
-from agent_app.core.families import FAMILIES
-from agent_app.core.global_input import AgentActivity
-from agent_app.core.loop import Agent, Event, RunResult, WindowGuard
-from agent_app.core.person import PersonRecorder
-from agent_app.core.screen import MSSCapture
+from agent_app.core.desktop.capture import MSSCapture
+from agent_app.core.desktop.executor import PyAutoGUIExecutor
+from agent_app.core.desktop.input_listener import AgentActivity
+from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.errors import ConfigError, EndpointError, Interrupt, UnplacedModelError
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.base import Family
+from agent_app.core.families.registry import AUTO, CHOICES, FAMILIES, detect
+from agent_app.core.loop import Agent
+from agent_app.core.protocols import WindowGuard
+from agent_app.core.runs.recorder import check_runs_dir
+from agent_app.core.settings.config import RunConfig, default_runs_dir
 
 
 def validate(config: RunConfig) -> None:
-    """Raise ConfigError for anything that would make the run fail before it starts."""
+    """Raise ConfigError for anything that would make the run fail before it starts: checked before the model is
+    listed or asked anything, and before a run folder is made."""
     if not config.task.strip():
         raise ConfigError("the task is empty: say what the agent should do")
     if not config.base_url:
@@ -30,25 +36,41 @@ def validate(config: RunConfig) -> None:
         )
     if not config.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"the base URL must start with http:// or https:// (got {config.base_url!r})")
-    if config.model_family not in FAMILIES:
-        raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(FAMILIES)})")
-    if config.max_steps < 1:
-        raise ConfigError("--max-steps must be at least 1")
-    if config.history_images < 1:
-        raise ConfigError("--history-images must be at least 1")
-    if config.timeout <= 0:
-        raise ConfigError("--timeout must be positive")
+    if config.model_family not in CHOICES:
+        raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(CHOICES)})")
+    if problem := config.problem():
+        raise ConfigError(problem)
+    check_runs_dir(Path(config.runs_dir) if config.runs_dir else default_runs_dir())
 
 
 def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
     """With no model name given, use the endpoint's only (or first) model, as its /models lists them."""
     try:
         models = client.list_models(check)
-    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error
-        raise ConfigError(f"no model name given and the endpoint did not list its models ({e}); pass --model") from None
+    except Interrupt:
+        raise
+    except Exception as e:  # noqa: BLE001 - any listing failure becomes a config error, in plain words
+        if getattr(e, "status_code", None) == 404 or isinstance(e, NotAChatCompletionError):
+            raise ConfigError(
+                f"no model name given and {client.base_url} does not list its models; pass --model NAME"
+            ) from None
+        # Unreachable, a web page, a key it wants: the same words as any request to it gets.
+        raise ConfigError(describe_endpoint_error(e, client.base_url, "", client.have_key)) from None
     if not models:
         raise ConfigError("no model name given and the endpoint lists no models; pass --model")
     return models[0]
+
+
+def choose_family(config: RunConfig) -> Family:
+    """The family the run speaks: the configured one, or for `auto` the one the model name belongs to (then
+    `model_family` becomes it and `model_family_chosen` says "auto", as the run header records)."""
+    if config.model_family != AUTO:
+        return FAMILIES[config.model_family]
+    family = detect(config.model)
+    if family is None:
+        raise UnplacedModelError(config.model, tuple(FAMILIES))
+    config.model_family, config.model_family_chosen = family.name, AUTO
+    return family
 
 
 def run_task(
@@ -62,13 +84,16 @@ def run_task(
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
     control = control or RunControl()
-    client = ModelClient.for_run(config)
+    if not config.model:
+        lister = ModelClient.for_run(config)
+        try:
+            config.model = resolve_model(lister, control.check)
+        except EndpointError as e:
+            raise ConfigError(str(e)) from None
+        finally:
+            lister.close()
+    client = ModelClient.for_run(config, choose_family(config).sampling)  # the family known, so is its sampling
     try:
-        if not config.model:
-            try:
-                config.model = client.model = resolve_model(client, control.check)
-            except EndpointError as e:
-                raise ConfigError(str(e)) from None
         screen = MSSCapture(config.monitor)
         try:
             executor = PyAutoGUIExecutor(screen.monitor, activity=activity)

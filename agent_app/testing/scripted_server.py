@@ -3,9 +3,23 @@
 Each request to /v1/chat/completions takes the next item of the script:
   * a string: the model's reply text (streamed as SSE when the request asks for a stream);
   * a dict with any of: "text", "status" (an HTTP error to return, with "message"), "delay" (seconds before
-    answering), "hang": True (never answer), "stall_after_headers": True (send headers, then nothing);
+    answering), "hang": True (never answer), "stall_after_headers": True (send headers, then nothing), and
+    the faults of a real network and real servers:
+      - "cut_after": N — send the first N characters of the text, then end the body and close the connection
+        with no finish reason and no [DONE] (the server closed early); not streamed: a body shorter than its
+        Content-Length;
+      - "drop_after": N — send the first N characters, then drop the connection mid-body (no end of the
+        chunked body: the connection dropped);
+      - "finish_reason": the reason to send instead of "stop" ("length", …; None: none at all, [DONE] still
+        sent);
+      - "no_done": True — send the finish chunk (and usage) but never [DONE], and keep the connection open;
+        "no_done": "hang_up" — the same, then drop the connection;
+      - "echo_auth": True — with "status": the error message echoes the request's Authorization and
+        x-api-key headers (a careless proxy);
+      - "html": True — answer with a web page (with "status", or 200), as a web UI at a wrong base URL does;
   * a callable taking the request body and returning one of the above.
-When the script runs out, `default` answers. Every request is recorded (headers, body, size) for assertions.
+When the script runs out, `default` answers. `web_ui=True` makes every route answer a web page;
+`lists_models=False` makes GET /models a 404. Every request is recorded (headers, body, size) for assertions.
 Run `python -m agent_app.testing.scripted_server --help` to use it by hand.
 """
 
@@ -36,6 +50,8 @@ class ScriptedServer:
         reject_params: tuple[str, ...] = (),
         port: int = 0,
         keep_bodies: bool = True,
+        web_ui: bool = False,
+        lists_models: bool = True,
     ) -> None:
         self.script: deque[Item] = deque(script or [])
         self.default = default
@@ -44,12 +60,16 @@ class ScriptedServer:
         self.max_images = max_images
         self.reject_params = set(reject_params)
         self.keep_bodies = keep_bodies  # False: record sizes only (long benchmarks stay flat in memory)
+        self.web_ui = web_ui
+        self.lists_models = lists_models  # False: GET /models is a 404, as on some hosted endpoints
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="scripted-server", daemon=True)
+        self._thread = threading.Thread(  # a short poll: `stop` returns within 50 ms, not 0.5 s
+            target=self._httpd.serve_forever, args=(0.05,), name="scripted-server", daemon=True,
+        )
 
     # ---- lifecycle ----
     @property
@@ -130,11 +150,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str) -> None:
         self._json(status, {"error": {"message": message, "type": "scripted", "code": status}})
 
+    def _web_page(self, status: int = 200) -> None:
+        data = (b"<!DOCTYPE html>\n<html><head><title>Chat UI</title></head>"
+                b"<body><div id=\"app\">Loading&hellip;</div><script src=\"/assets/index.js\"></script>"
+                b"</body></html>\n")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_GET(self) -> None:
         owner = self.server.owner
         headers = {k.lower(): v for k, v in self.headers.items()}
         owner.requests.append({"path": self.path, "method": "GET", "headers": headers})
-        if self.path.rstrip("/").endswith("/models"):
+        if owner.web_ui:
+            self._web_page()
+        elif self.path.rstrip("/").endswith("/models") and owner.lists_models:
             self._json(200, {"object": "list", "data": [{"id": owner.model, "object": "model", "owned_by": "test"}]})
         else:
             self._error(404, f"no route {self.path}")
@@ -152,6 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
             {"path": self.path, "method": "POST", "headers": {k.lower(): v for k, v in self.headers.items()},
              "body": body if owner.keep_bodies else {}, "bytes": len(raw), "time": time.monotonic()}
         )
+        if owner.web_ui:
+            self._web_page()
+            return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._error(404, f"no route {self.path}")
             return
@@ -176,8 +211,15 @@ class _Handler(BaseHTTPRequestHandler):
         if item.get("hang"):
             owner._closing.wait()
             return
+        if item.get("html"):
+            self._web_page(int(item.get("status") or 200))
+            return
         if item.get("status"):
-            self._error(int(item["status"]), item.get("message", "scripted error"))
+            message = item.get("message", "scripted error")
+            if item.get("echo_auth"):
+                echoed = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "x-api-key")}
+                message += f" (request headers: {echoed})"
+            self._error(int(item["status"]), message)
             return
         if item.get("stall_after_headers"):
             self.send_response(200)
@@ -190,16 +232,42 @@ class _Handler(BaseHTTPRequestHandler):
         usage = {"prompt_tokens": 1000 * max(1, count_images(body)), "completion_tokens": max(1, len(text) // 4)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         if body.get("stream"):
-            self._stream(owner, text, usage, bool((body.get("stream_options") or {}).get("include_usage")))
+            self._stream(owner, item, text, usage, bool((body.get("stream_options") or {}).get("include_usage")))
         else:
-            self._json(200, {
-                "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()),
-                "model": owner.model, "usage": usage,
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text}}],
-            })
+            self._whole(owner, item, text, usage)
 
-    def _stream(self, owner: ScriptedServer, text: str, usage: dict[str, int], include_usage: bool) -> None:
+    def _whole(self, owner: ScriptedServer, item: dict[str, Any], text: str, usage: dict[str, int]) -> None:
+        cut = item.get("cut_after", item.get("drop_after"))
+        data = json.dumps({
+            "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()),
+            "model": owner.model, "usage": usage,
+            "choices": [{"index": 0, "finish_reason": item.get("finish_reason", "stop"),
+                         "message": {"role": "assistant", "content": text}}],
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if cut is None:
+            self.wfile.write(data)
+            return
+        # The body up to the first N characters of the content, then the connection closes.
+        head = json.dumps(text[: int(cut)])[:-1].encode()  # the content's JSON string, still open
+        self.wfile.write(data[: data.index(b'"content": ') + len(b'"content": ')] + head)
+        self.wfile.flush()
+        self._hang_up()
+
+    def _hang_up(self) -> None:
+        """Close the connection now, whatever state the body is in."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _stream(
+        self, owner: ScriptedServer, item: dict[str, Any], text: str, usage: dict[str, int], include_usage: bool,
+    ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -211,18 +279,38 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
+        def end_body() -> None:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
         base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": owner.model}
-        pieces = [text[i : i + 24] for i in range(0, len(text), 24)] or [""]
+        cut = item.get("cut_after", item.get("drop_after"))
+        sent = text if cut is None else text[: int(cut)]
+        pieces = [sent[i : i + 24] for i in range(0, len(sent), 24)] or [""]
         for n, piece in enumerate(pieces):
             delta = {"content": piece} if n else {"role": "assistant", "content": piece}
             send({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-        send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if "drop_after" in item:
+            self._hang_up()  # mid-body: the chunked body never ends
+            return
+        if "cut_after" in item:
+            end_body()  # the body ends cleanly, without a finish reason or [DONE]
+            self._hang_up()
+            return
+        finish = item.get("finish_reason", "stop")
+        if finish is not None:
+            send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if include_usage:
             send({**base, "choices": [], "usage": usage})
+        if item.get("no_done") == "hang_up":
+            self._hang_up()
+            return
+        if item.get("no_done"):
+            owner._closing.wait()  # the reply is complete, but neither [DONE] nor the end of the body comes
+            return
         send("[DONE]")
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
+        end_body()
 
 
 def main(argv: list[str] | None = None) -> None:

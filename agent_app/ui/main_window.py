@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QPixmap
+from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -26,32 +27,42 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app import __version__
-from agent_app.core import runs
-from agent_app.core.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.control import RunControl
-from agent_app.core.errors import ConfigError
-from agent_app.core.families import FAMILIES
-from agent_app.core.keystore import resolve_api_key
-from agent_app.core.loop import Event, RunResult
-from agent_app.core.person import PersonRecorder
-from agent_app.core.presets import Preset, find_preset, load_presets, merge, save_presets
-from agent_app.core.screen import list_monitors
+from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.errors import AgentAppError, ConfigError
+from agent_app.core.events import Event, RunResult
+from agent_app.core.families.registry import AUTO, FAMILIES
+from agent_app.core.runs import reading
+from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
+from agent_app.core.settings.keychain import resolve_api_key
+from agent_app.core.settings.presets import Preset, find_preset, load_presets, merge, save_presets
 from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
 from agent_app.ui.history import HistoryDialog
 from agent_app.ui.hotkeys import HotkeyBridge
-from agent_app.ui.models import LineRole, StepListModel
+from agent_app.ui.models import LineRole, StepListModel, describe_actions
+from agent_app.ui.open_file import open_path
 from agent_app.ui.presets_dialog import PresetsDialog
 from agent_app.ui.resources import icon
+from agent_app.ui.screens import screen_for_monitor
 from agent_app.ui.settings_dialog import SettingsDialog
 from agent_app.ui.step_view import StepDelegate, StepDetail
 from agent_app.ui.tray import Tray
+from agent_app.ui.wording import for_person
 from agent_app.ui.worker import RunThread, RunWorker, ScreenGuard
 
 END_TITLES = {
     "finished": "Done", "max_steps": "Step budget used up", "call_user": "The model asked for help",
     "stopped": "Stopped", "error": "The run failed",
 }
+STATE_LABELS = {
+    "idle": "Ready", "starting": "Starting…", "running": "Running", "paused": "Paused", "call_user": "Needs you",
+    "stopping": "Stopping…", "takeover": "You have control", "confirm": "Allow this?", "replay": "Replay",
+    # how a run ended (the status line stays on it)
+    "finished": "Finished", "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up",
+    "asked": "Ended: asked for help", "incomplete": "Incomplete",
+}
+ACTIVE_STATES = ("starting", "running", "paused", "call_user", "stopping", "takeover", "confirm")
 WHAT_NEXT = {
     "max_steps": "Raise the step budget in Settings, or split the task into smaller ones.",
     "stopped": "Everything up to here is saved; press Run to start again.",
@@ -70,6 +81,7 @@ class MainWindow(QMainWindow):
         self.run_thread: RunThread | None = None
         self.control: RunControl | None = None
         self.run_dir: Path | None = None
+        self.run_settings: dict[str, Any] = {}  # the run's own settings (its header): model, family, budget
         self.replaying = False
         self.follow = True
         self.tokens = [0, 0]
@@ -78,6 +90,9 @@ class MainWindow(QMainWindow):
         self.last_result: RunResult | None = None
         self.collapse_during_runs = True
         self._last_thought = ""
+        self.doctor: Any = None  # Help → Check this computer… while it runs (a DoctorRun)
+        self.doctor_dialog: Any = None
+        self._shot: Any = None  # the latest screenshot the model got (for a confirmation)
 
         # ---- task row ----
         self.task = QPlainTextEdit()
@@ -125,6 +140,9 @@ class MainWindow(QMainWindow):
         self.banner.end_run.connect(self.end_hand_over)
         self.banner.open_report.connect(self.open_report)
         self.banner.open_settings.connect(self.open_settings)
+        self.banner.allow.connect(lambda: self.answer_confirmation(allow=True))
+        self.banner.allow_rest.connect(lambda: self.answer_confirmation(allow=True, rest=True))
+        self.banner.skip.connect(lambda note: self.answer_confirmation(allow=False, note=note))
         self.steps = StepListModel(self)
         self.list = QListView()
         self.list.setObjectName("stepList")
@@ -237,6 +255,8 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu("&Settings")
         settings_menu.addAction(action("Settings…", self.open_settings, "Ctrl+,"))
         help_menu = self.menuBar().addMenu("&Help")
+        self.act_doctor = action("Check this computer…", self.check_computer)
+        help_menu.addAction(self.act_doctor)
         help_menu.addAction(action("About agent-app", self.about))
 
     # ---------------------------------------------------------------- state
@@ -246,23 +266,21 @@ class MainWindow(QMainWindow):
 
     def _set_state(self, state: str, detail: str = "") -> None:
         self.state = state
-        labels = {"idle": "Ready", "starting": "Starting…", "running": "Running", "paused": "Paused",
-                  "call_user": "Needs you", "stopping": "Stopping…", "finished": "Finished",
-                  "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up", "replay": "Replay",
-                  "takeover": "You have control", "confirm": "Allow this?"}
-        self.state_label.setText(labels.get(state, state))
+        label = STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+        self.state_label.setText(label)
         self.state_label.setProperty("state", state)
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
-        active = state in ("starting", "running", "paused", "call_user", "stopping", "takeover", "confirm")
+        active = state in ACTIVE_STATES
         paused = state in ("paused", "call_user", "takeover", "confirm")
+        waits = state in ("paused", "call_user", "takeover")  # Pause becomes Resume; a confirmation is answered
         self.run_button.setEnabled(not active)
         self.act_run.setEnabled(not active)
         self.task.setReadOnly(active)
-        self.pause_button.setEnabled(active and state != "stopping")
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setEnabled(active and state not in ("stopping", "confirm"))  # a confirmation is answered
+        self.pause_button.setText("Resume" if waits else "Pause")
         self.stop_button.setEnabled(active and state != "stopping")
-        self.strip.set_mode(state, labels.get(state, state) + (f" — {detail}" if detail else ""))
+        self.strip.set_mode(state, label + (f" — {detail}" if detail else ""))
         tray_state = {"call_user": "call_user", "takeover": "call_user", "confirm": "call_user",
                       "error": "error"}.get(state, "running" if active else "idle")
         if state == "paused":
@@ -271,20 +289,21 @@ class MainWindow(QMainWindow):
         self._update_status_line()
 
     def _update_status_line(self) -> None:
-        budget = self.settings.max_steps
+        run = self.run_settings
+        budget = run.get("max_steps") or self.settings.max_steps
         self.step_label.setText(f"Step {self.steps_done} of {budget}" if self.run_dir else "")
         if self.elapsed.isValid() and self.run_dir and not self.replaying:
             secs = int(self.elapsed.elapsed() / 1000)
             self.elapsed_label.setText(f"{secs // 60:02d}:{secs % 60:02d}")
-        model = self.settings.model or "(endpoint default)"
-        family = FAMILIES.get(self.settings.model_family)
-        self.model_label.setText(f"{model} · {family.label if family else self.settings.model_family}")
+        model = run.get("model") or self.settings.model or "(endpoint default)"
+        family = _family_text(run.get("model_family") or self.settings.model_family, run.get("model_family_chosen"))
+        self.model_label.setText(f"{model} · {family}")
         p, c = self.tokens
         self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
 
     # ---------------------------------------------------------------- run
     def start_run(self, task: str | None = None, preset: Preset | None = None) -> None:
-        if self.running:
+        if self.running or self.doctor is not None:
             return
         if preset is not None:
             task = preset.task
@@ -295,7 +314,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message("info", "Type a task first", "Say what the agent should do, in plain words.")
             self.task.setFocus()
             return
-        if not self.settings.configured and not self.open_settings(first_run=True):
+        if not self.settings.configured and not self.open_settings(first_run=True, then_run=True):
             return
         overrides = preset.overrides() if preset else {}
         config = RunConfig.from_settings(text, self.settings, api_key=resolve_api_key(), call_user_pauses=True,
@@ -315,7 +334,8 @@ class MainWindow(QMainWindow):
         self.steps.reset(None)
         self.detail.show_line(None, None)
         self.banner.hide()
-        self.follow, self.tokens, self.steps_done, self.run_dir = True, [0, 0], 0, None
+        self.follow, self.tokens, self.steps_done, self.run_dir, self.run_settings = True, [0, 0], 0, None, {}
+        self._shot = None
         self.list_title.setText("Steps")
         self.empty_hint.setVisible(True)
         self.strip.set_detail(text)
@@ -331,22 +351,17 @@ class MainWindow(QMainWindow):
         self.run_thread.start()
 
     def _monitor_rect(self, index: int) -> QRect:
-        """Qt's rectangle for the agent's monitor (numbered as mss does). The two lists may be in different
-        orders and, on scaled Windows displays, in different units, but their left-to-right, top-to-bottom
-        arrangement is the same: match by rank in that arrangement."""
-        monitors = list_monitors()
-        screens = sorted(QGuiApplication.screens(), key=lambda s: (s.geometry().x(), s.geometry().y()))
-        if 0 < index <= len(monitors) and len(screens) == len(monitors):
-            rank = sorted(monitors, key=lambda m: (m.left, m.top)).index(monitors[index - 1])
-            return screens[rank].geometry()
-        return QGuiApplication.primaryScreen().geometry()
+        """Qt's rectangle for the agent's monitor (numbered as mss does)."""
+        return screen_for_monitor(index).geometry()
 
     def toggle_pause(self) -> None:
         if not self.control or not self.running:
             return
         if self.control.paused_by == "call_user":
             self.resume_with_note(self.banner.reply.text())
-        elif self.control.paused_by in ("takeover", "confirm"):
+        elif self.control.paused_by == "confirm":
+            return  # answered only by Allow / Skip: a pause hotkey must not allow an action
+        elif self.control.paused_by == "takeover":
             self.resume_with_note("")
         elif self.control.paused_by:
             self.control.resume()
@@ -363,19 +378,28 @@ class MainWindow(QMainWindow):
         if self.control and self.control.paused_by:
             self.banner.hide()
             self.control.resume(note=note.strip())
-            self._set_state("running")
-            if self.collapse_during_runs:
-                self.hide()
-                self.strip.show()
+            self._back_to_work()
+
+    def answer_confirmation(self, allow: bool, rest: bool = False, note: str = "") -> None:
+        """Allow the proposed action (and, with `rest`, every later one of this run) or skip it (`note`: why)."""
+        if self.control and self.control.paused_by == "confirm":
+            self.banner.hide()
+            self.control.resume(note=note.strip(), decline=not allow, allow_rest=rest)
+            self.follow = True
+            self._back_to_work()
+
+    def _back_to_work(self) -> None:
+        self._set_state("running")
+        if self.collapse_during_runs:
+            self.hide()
+            self.strip.show()
 
     def _strip_secondary(self) -> None:
-        """Takeover: 'Resume with note…'; confirmation: 'Skip'."""
+        """Takeover: 'Resume with note…'."""
         if not self.control:
             return
         if self.control.paused_by == "takeover":
             self.strip.ask_note()
-        elif self.control.paused_by == "confirm":
-            self.control.resume(decline=True)
 
     def end_hand_over(self) -> None:
         """The person will not help: end the run as call_user."""
@@ -390,7 +414,17 @@ class MainWindow(QMainWindow):
         if event.kind == "started":
             self.run_dir = Path(d["run_dir"])
             self.steps.run_dir = self.run_dir
+            self.run_settings = d["config"]
             self._set_state("running")
+            if self.run_settings.get("model_family_chosen") == AUTO:
+                self.statusBar().showMessage(
+                    f"Model family: {_family_text(self.run_settings['model_family'])}, chosen from the model name "
+                    f"{self.run_settings['model']!r}", 15000)
+        elif event.kind == "captured":
+            self._shot = d["screenshot"]
+        elif event.kind == "format_error":
+            self._append_line({"kind": "format_error", "error": d["error"], "response": d["response"],
+                               "attempt": d.get("attempt"), "after_step": event.step})
         elif event.kind == "model_text":
             self.strip.set_detail(_thought_so_far(d["text"]))
         elif event.kind == "parsed":
@@ -408,15 +442,17 @@ class MainWindow(QMainWindow):
             self._append_line({"kind": "person_actions", "actions": [a.to_json() for a in d["actions"]]})
         elif event.kind == "note":
             self._append_line({"kind": "note", "note": d["note"], "intervened": d["intervened"],
-                               "after_step": event.step})
+                               "declined": d.get("declined", False), "after_step": event.step})
         elif event.kind == "retry":
-            self.statusBar().showMessage(d["message"], 8000)
+            self.statusBar().showMessage(for_person(d["message"]), 8000)
         elif event.kind == "status":
             self._on_status(d)
         self._update_status_line()
 
     def _on_status(self, d: dict[str, Any]) -> None:
         status = d.get("status")
+        if not self.running:  # the run has ended: its final state stays
+            return
         if status == "running" and self.state not in ("stopping",):
             self._set_state("running", d.get("detail", ""))
         elif status == "paused" and d.get("by") == "call_user":
@@ -434,13 +470,33 @@ class MainWindow(QMainWindow):
                 self.banner.show_message("takeover", "You have control",
                                          "The agent waits. Add a note for the model if you like, then Resume.")
         elif status == "paused" and d.get("by") == "confirm":
-            self._set_state("confirm")
-            acts = "; ".join(a.describe() for a in d.get("actions") or [])
-            self.strip.set_detail(f"{acts} — {d.get('reason', '')}")
-            self.strip.show()
-            self.tray.notify("agent-app asks before acting", f"{acts}\n{d.get('reason', '')}")
+            self._ask_before_acting(d)
         elif status == "paused":
             self._set_state("paused")
+            self.strip.show()  # the agent's last action took it off the screen: Resume must be in reach
+
+    def _ask_before_acting(self, d: dict[str, Any]) -> None:
+        """The window comes forward with the proposed action marked on this step's screenshot, where it will
+        land, and the model's thought in full: Allow, Skip, or Allow the rest of this run."""
+        self._set_state("confirm")
+        actions = [a.to_json() for a in d.get("actions") or []]
+        reason = str(d.get("reason") or "")
+        shot = self._shot
+        pixmap = None
+        proposal: dict[str, Any] = {"kind": "proposal", "step": self.steps_done + 1, "actions": actions,
+                                    "thought": d.get("thought") or self._last_thought, "reason": reason}
+        if shot is not None:
+            pixmap = QPixmap()
+            pixmap.loadFromData(shot.png, "PNG")
+            proposal["monitor"] = shot.monitor.to_json()
+        self.follow = False
+        self.list.clearSelection()
+        self.detail.show_line(proposal, pixmap)
+        self.strip.hide()  # the window itself asks now
+        self.bring_forward()
+        what = describe_actions(proposal)
+        self.banner.show_message("confirm", f"Allow this? {what}", f"Asking because: {reason}." if reason else "")
+        self.tray.notify("agent-app asks before acting", f"{what}\n{reason}")
 
     def _append_line(self, line: dict[str, Any]) -> None:
         self.empty_hint.setVisible(False)
@@ -466,13 +522,14 @@ class MainWindow(QMainWindow):
         self.tick.stop()
         self._update_status_line()
         self.strip.hide()
-        self._set_state(result.status)
+        self.banner.hide()
+        self._set_state("asked" if result.status == "call_user" else result.status)
         self.bring_forward()
         title = END_TITLES.get(result.status, result.status)
         if result.status == "finished":
             text = result.final_answer or "The model reports the task is complete."
         else:
-            text = result.error or ""
+            text = for_person(result.error)
             if WHAT_NEXT.get(result.status):
                 text = f"{text}\n{WHAT_NEXT[result.status]}".strip()
         kind = "finished" if result.status == "finished" else "error" if result.status == "error" else "info"
@@ -487,6 +544,7 @@ class MainWindow(QMainWindow):
         self.strip.hide()
         self._set_state("error")
         self.bring_forward()
+        message = for_person(message)
         self.banner.show_message("error", "The run could not start", message, settings=True)
         self.tray.notify("agent-app — the run could not start", message, critical=True)
 
@@ -496,7 +554,7 @@ class MainWindow(QMainWindow):
         try:
             bindings.update({f"preset:{p.name}": p.hotkey for p in load_presets() if p.hotkey})
         except ConfigError as e:
-            self.statusBar().showMessage(str(e), 10000)
+            self.statusBar().showMessage(for_person(str(e)), 10000)
         return bindings
 
     def apply_hotkeys(self) -> list[str]:
@@ -519,9 +577,11 @@ class MainWindow(QMainWindow):
             try:
                 self.start_run(preset=find_preset(name.removeprefix("preset:")))
             except ConfigError as e:
-                self.banner.show_message("error", "That saved task is gone", str(e))
+                self.banner.show_message("error", "That saved task is gone", for_person(str(e)))
 
     def _on_taken_over(self, why: str) -> None:
+        if not self.running:  # decided as the run ended: the run's final state stays
+            return
         self._set_state("takeover")
         self.strip.set_detail(f"You have control ({why}). The agent waits.")
         self.strip.show()
@@ -532,7 +592,7 @@ class MainWindow(QMainWindow):
             presets = load_presets()
         except ConfigError as e:
             presets = []
-            self.statusBar().showMessage(str(e), 10000)
+            self.statusBar().showMessage(for_person(str(e)), 10000)
         for p in presets:
             label = p.name + (f"\t{p.hotkey}" if p.hotkey else "")
             self.saved_menu.addAction(label, lambda p=p: self.start_run(preset=p)).setEnabled(not self.running)
@@ -570,8 +630,9 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def open_settings(self, first_run: bool = False) -> bool:
-        saved = SettingsDialog.edit(self.settings, self, first_run=first_run)
+    def open_settings(self, first_run: bool = False, then_run: bool = False) -> bool:
+        """`then_run`: opened by Run, which goes on once the settings are saved."""
+        saved = SettingsDialog.edit(self.settings, self, first_run=first_run, then_run=then_run)
         if saved is None:
             return False
         self.settings = saved
@@ -598,12 +659,13 @@ class MainWindow(QMainWindow):
         """Replay a past run in the viewer."""
         if self.running:
             return False
-        info = runs.run_info(run_dir)
-        if info is None:
-            QMessageBox.warning(self, "Not a run", f"{run_dir} holds no trajectory.jsonl.")
+        log = reading.read_run(run_dir)
+        if not log.lines:
+            QMessageBox.warning(self, "Nothing to replay", f"{run_dir} holds no readable run ({log.damage}).")
             return False
-        lines = runs.read_lines(run_dir)
+        info, lines = reading.run_info(run_dir, log), log.lines
         self.replaying, self.run_dir = True, run_dir
+        self.run_settings = next((x.get("settings") or {} for x in lines if x.get("kind") == "header"), {})
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
         self.tokens = [sum((x.get("usage") or {}).get(k, 0) for x in lines if x.get("kind") == "step")
@@ -617,19 +679,63 @@ class MainWindow(QMainWindow):
         self.follow = False
         if self.steps.rowCount():
             self.list.setCurrentIndex(self.steps.index(0, 0))
-        status_text = info.final_answer or info.error or ""
+        status_text = "\n".join(x for x in (info.final_answer or for_person(info.error), info.damage and
+                                             f"Damaged: {info.damage}. What could be read is shown.") if x)
         kind = "finished" if info.status == "finished" else "error" if info.status == "error" else "info"
         self.banner.show_message(kind, f"Replay: {END_TITLES.get(info.status, info.status)}", status_text, report=True)
         return True
 
-    def open_report(self) -> None:
-        if self.run_dir:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(runs.ensure_report(self.run_dir))))
+    def open_report(self) -> QWidget | None:
+        """The run's report in the browser; without one, its path to copy (the dialog shown instead)."""
+        if not self.run_dir:
+            return None
+        try:
+            report = reading.ensure_report(self.run_dir)
+        except AgentAppError as e:  # a damaged run folder: say so where the person looked
+            self.banner.show_message("error", "No report", for_person(str(e)))
+            return None
+        return open_path(report, "the report", self)
 
-    def reveal_runs_dir(self) -> None:
+    def reveal_runs_dir(self) -> QWidget | None:
         path = self.runs_dir()
         path.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return open_path(path, "the runs folder", self)
+
+    def check_computer(self) -> None:
+        """Help → Check this computer…: `agent-app doctor` on the agent's monitor, then its results in a dialog."""
+        if self.doctor is not None:
+            return
+        if self.running:
+            self.banner.show_message("info", "A run is in progress",
+                                     "Check this computer when it has ended: the check clicks and types on the screen.")
+            return
+        from agent_app.core.doctor.model_check import TASK
+        from agent_app.core.doctor.runner import DoctorOptions
+        from agent_app.ui.calibration import DoctorRun
+
+        config = RunConfig.from_settings(TASK, self.settings, api_key=resolve_api_key(), retries=0,
+                                         timeout=min(self.settings.timeout, 30.0)) if self.settings.configured else None
+        self.doctor = DoctorRun(DoctorOptions(monitor=self.settings.monitor, run_config=config))
+        self.doctor.finished.connect(self._doctor_finished)
+        if self.hotkeys is not None:
+            self.hotkeys.bind({})  # the check's own keys must not fire the app's hotkeys; rebound afterwards
+        self.act_doctor.setEnabled(False)
+        self.run_button.setEnabled(False)
+        self.act_run.setEnabled(False)
+        self.doctor.start()
+
+    def _doctor_finished(self, report: Any) -> None:
+        from agent_app.ui.doctor_dialog import DoctorDialog
+
+        self.doctor = None
+        self.act_doctor.setEnabled(True)
+        self._set_state(self.state)
+        self.apply_hotkeys()
+        self.doctor_dialog = DoctorDialog(report, self)
+        self.doctor_dialog.again.connect(self.check_computer)
+        self.doctor_dialog.show()
+        self.doctor_dialog.raise_()
+        self.doctor_dialog.activateWindow()
 
     def about(self) -> None:
         QMessageBox.about(
@@ -657,6 +763,20 @@ def _k(n: int) -> str:
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
+_CALL_START = re.compile(r"Action:|<seed:tool_call>|<tool_call>")
+_TAG = re.compile(r"<[^<>\n]*>")
+
+
 def _thought_so_far(text: str) -> str:
-    body = text.split("Thought:", 1)[-1]
-    return body.split("Action:", 1)[0].strip() or "thinking…"
+    """The model's reasoning while its reply streams in: up to its first call, without tags."""
+    body = _CALL_START.split(text.split("Thought:", 1)[-1], maxsplit=1)[0]
+    return _TAG.sub("", body).strip() or "thinking…"
+
+
+def _family_text(name: str, chosen: str | None = None) -> str:
+    """A family for the status line: its label, marked when it was chosen from the model name."""
+    if name == AUTO:
+        return "family from the model name"
+    family = FAMILIES.get(name)
+    label = family.label if family else name
+    return f"{label} (automatic)" if chosen == AUTO else label

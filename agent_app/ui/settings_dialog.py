@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.core import keystore
-from agent_app.core.config import Settings, default_runs_dir
-from agent_app.core.connection import ConnectionReport, check_connection
-from agent_app.core.families import FAMILIES
-from agent_app.core.providers import PROVIDERS, provider
-from agent_app.core.screen import list_monitors
+from agent_app.core.desktop.capture import list_monitors
+from agent_app.core.families.registry import AUTO, FAMILIES
+from agent_app.core.settings import keychain
+from agent_app.core.settings.config import Settings, default_runs_dir
+from agent_app.core.settings.connection import ConnectionReport, check_connection
+from agent_app.core.settings.providers import PROVIDERS, provider
 from agent_app.ui.keyseq import to_pynput, to_sequence
+from agent_app.ui.wording import for_person
 
 PIXEL_BUDGETS = (
     ("Full size (the model's own limit)", None),
@@ -42,22 +43,32 @@ PIXEL_BUDGETS = (
 )
 
 
+def add_family_choices(combo: QComboBox) -> None:
+    """Automatic, then every family with its coordinate convention in one line (Settings and saved tasks)."""
+    combo.addItem("Automatic (from the model name)", AUTO)
+    for f in FAMILIES.values():
+        combo.addItem(f.description, f.name)
+
+
 class _Probe(QObject):
     done = Signal(object)
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None, first_run: bool = False) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None, first_run: bool = False, *,
+                 then_run: bool = False) -> None:
+        """`first_run`: the welcome (nothing configured yet); `then_run`: opened by Run, which goes on after Save."""
         super().__init__(parent)
         self.setWindowTitle("Welcome to agent-app — connect a model" if first_run else "Settings")
         self.setObjectName("settingsDialog")
         self.settings = settings
-        self._saved_key = keystore.get_key()
+        self._saved_key = keychain.get_key()
         self._probe = _Probe()
         self._probe.done.connect(self._probe_done)
 
         intro = QLabel(
-            "agent-app needs a UI-TARS-family model behind an OpenAI-compatible endpoint. Pick where yours runs."
+            "agent-app needs a GUI model (UI-TARS, Aguvis and the other supported families) behind an "
+            "OpenAI-compatible endpoint. Pick where yours runs."
             if first_run else ""
         )
         intro.setWordWrap(True)
@@ -71,13 +82,17 @@ class SettingsDialog(QDialog):
         # Wrapped labels in a form layout need to say they grow in height, or Qt clips their second line.
         self.provider_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         self.provider_hint.setObjectName("muted")
+        # Switching provider never silently replaces a URL the person typed: it offers the preset's instead.
+        self.use_preset_url = QPushButton()
+        self.use_preset_url.setObjectName("flat")
+        self.use_preset_url.setVisible(False)
+        self.use_preset_url.clicked.connect(self._use_preset_url)
         self.base_url = QLineEdit()
         self.base_url.setPlaceholderText("http://localhost:8000/v1")
         self.model = QLineEdit()
         self.model.setPlaceholderText("empty: the first model the endpoint lists")
         self.family = QComboBox()
-        for f in FAMILIES.values():
-            self.family.addItem(f.label, f.name)
+        add_family_choices(self.family)
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("not needed for a local server")
@@ -92,7 +107,7 @@ class SettingsDialog(QDialog):
         self.key_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         if self._saved_key:
             self.key.setText(self._saved_key)
-        if keystore.keychain_available():
+        if keychain.keychain_available():
             self.key_note.setText("Stored in the OS keychain (service “agent-app”), never in the settings file.")
         else:
             self.key_note.setText("No OS keychain is available here: a key typed here cannot be saved. "
@@ -110,6 +125,7 @@ class SettingsDialog(QDialog):
         form.addRow("Provider", self.provider)
         form.addRow("", self.provider_hint)
         form.addRow("Base URL", self.base_url)
+        form.addRow("", self.use_preset_url)
         form.addRow("Model name", self.model)
         form.addRow("Model family", self.family)
         form.addRow("API key", self.key)
@@ -177,6 +193,8 @@ class SettingsDialog(QDialog):
         sform.addRow("Takeover when the mouse moves", self.threshold)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        if then_run:
+            buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save and run")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
@@ -194,14 +212,16 @@ class SettingsDialog(QDialog):
         lay.addWidget(buttons)
         self._load(settings)
         self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.provider.activated.connect(self._provider_changed)  # choosing the shown provider again fills too
         self.setMinimumWidth(560)
 
     # ---- data ----
     def _load(self, s: Settings) -> None:
         self.provider.setCurrentIndex(max(0, self.provider.findData(s.provider)))
-        self.provider_hint.setText(provider(s.provider).hint)
-        self.base_url.setText(s.base_url)
-        self.model.setText(s.model)
+        preset = provider(s.provider)
+        self.provider_hint.setText(preset.hint)
+        self.base_url.setText(s.base_url or preset.base_url)  # nothing configured yet: the preset's own URL
+        self.model.setText(s.model or ("" if s.base_url else preset.model))
         self.family.setCurrentIndex(max(0, self.family.findData(s.model_family)))
         self.max_steps.setValue(s.max_steps)
         self.history_images.setValue(s.history_images)
@@ -240,12 +260,27 @@ class SettingsDialog(QDialog):
         )
 
     def _provider_changed(self) -> None:
+        """Fill in the provider's usual endpoint — but a URL or model name the person typed stays (the preset's
+        URL is offered on a button instead). A field left empty or as another preset filled it is replaced."""
         p = provider(self.provider.currentData())
         self.provider_hint.setText(p.hint)
-        if p.key != "custom":
+        self.use_preset_url.setVisible(False)
+        if p.key == "custom":
+            return
+        url = self.base_url.text().strip()
+        if not url or url in {q.base_url for q in PROVIDERS}:
             self.base_url.setText(p.base_url)
+        elif url != p.base_url:
+            self.use_preset_url.setText(f"Kept the URL you typed — use {p.label}’s {p.base_url} instead")
+            self.use_preset_url.setVisible(True)
+        model = self.model.text().strip()
+        if not model or model in {q.model for q in PROVIDERS}:
             self.model.setText(p.model)
-            self.family.setCurrentIndex(max(0, self.family.findData(p.family)))
+        self.family.setCurrentIndex(max(0, self.family.findData(p.family)))
+
+    def _use_preset_url(self) -> None:
+        self.base_url.setText(provider(self.provider.currentData()).base_url)
+        self.use_preset_url.setVisible(False)
 
     def _choose_runs_dir(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Runs folder", self.runs_dir.text() or str(default_runs_dir()))
@@ -265,7 +300,9 @@ class SettingsDialog(QDialog):
 
     def _probe_done(self, report: ConnectionReport) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setText(("✔ " if report.ok else "✖ ") + report.message)
+        note = report.family_note(self.family.currentData())
+        message = for_person(report.message + (f" {note}" if note else ""))
+        self.test_result.setText(("✔ " if report.ok else "✖ ") + message)
         self.test_result.setProperty("state", "ok" if report.ok else "error")
         self.test_result.style().unpolish(self.test_result)
         self.test_result.style().polish(self.test_result)
@@ -277,19 +314,20 @@ class SettingsDialog(QDialog):
         key = self.key.text().strip()
         try:
             if key and key != self._saved_key:
-                keystore.set_key(key)
+                keychain.set_key(key)
             elif not key and self._saved_key:
-                keystore.delete_key()
+                keychain.delete_key()
         except Exception as e:  # noqa: BLE001 - shown in the dialog, which stays open
-            self.test_result.setText(f"✖ {e}")
+            self.test_result.setText(f"✖ {for_person(str(e))}")
             return
         self.result_settings().save()
         super().accept()
 
     @classmethod
-    def edit(cls, settings: Settings, parent: QWidget | None = None, first_run: bool = False) -> Settings | None:
+    def edit(cls, settings: Settings, parent: QWidget | None = None, first_run: bool = False,
+             then_run: bool = False) -> Settings | None:
         """Show the dialog; the saved settings, or None when cancelled (nothing changed then)."""
-        dialog = cls(settings, parent, first_run)
+        dialog = cls(settings, parent, first_run, then_run=then_run)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             return dialog.result_settings()
         return None

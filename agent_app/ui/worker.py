@@ -9,12 +9,12 @@ from __future__ import annotations
 from PySide6.QtCore import QMetaObject, QObject, QRect, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
-from agent_app.core.config import RunConfig
 from agent_app.core.control import RunControl
-from agent_app.core.errors import ConfigError
-from agent_app.core.global_input import AgentActivity
-from agent_app.core.loop import RunResult
-from agent_app.core.person import PersonRecorder
+from agent_app.core.desktop.input_listener import AgentActivity
+from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.errors import ConfigError, UnplacedModelError
+from agent_app.core.events import RunResult
+from agent_app.core.settings.config import RunConfig
 
 
 class ScreenGuard(QObject):
@@ -85,6 +85,9 @@ class RunWorker(QObject):
         try:
             result: RunResult = run_task(self.config, self.control, [self.event.emit], guard=self.guard,
                                          activity=self.activity, person=self.person)
+        except UnplacedModelError as e:
+            self.failed.emit(e.saying("in Settings → Model family"))
+            return
         except ConfigError as e:
             self.failed.emit(str(e))
             return

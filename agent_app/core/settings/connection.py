@@ -1,0 +1,89 @@
+"""'Test connection': one real call that says plainly what is wrong with an endpoint setting."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from dataclasses import dataclass, field
+
+from agent_app.core.client import ModelClient, Sampling, describe_endpoint_error
+from agent_app.core.families.registry import AUTO, FAMILIES, detect
+
+
+@dataclass
+class ConnectionReport:
+    ok: bool
+    message: str
+    models: list[str] = field(default_factory=list)
+    model: str = ""
+    family: str = ""  # the family `auto` would choose for `model` ("" when the name says none)
+
+    def family_note(self, chosen: str) -> str:
+        """What the model's name says about the family choice `chosen` ("" when there is nothing to say)."""
+        if not self.ok:
+            return ""
+        if chosen == AUTO:
+            if not self.family:
+                return f"Automatic cannot tell the model family from the name {self.model!r}: choose one."
+            return f"Automatic model family: {FAMILIES[self.family].label}."
+        if self.family and self.family != chosen and chosen in FAMILIES:
+            return f"Its name says {FAMILIES[self.family].label}, not {FAMILIES[chosen].label}."
+        return ""
+
+
+def _tiny_png() -> str:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (56, 56), (240, 240, 240)).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def check_connection(base_url: str, model: str, api_key: str | None, timeout: float = 20.0) -> ConnectionReport:
+    """List the endpoint's models, then send one tiny image: the app's real request, shrunk."""
+    import openai
+
+    base_url = base_url.strip()
+    if not base_url.startswith(("http://", "https://")):
+        return ConnectionReport(False, "The base URL must start with http:// or https://")
+    client = ModelClient(base_url, model or "", api_key, timeout=timeout, retries=0, stream=False,
+                         sampling=Sampling(max_tokens=8, frequency_penalty=None, top_p=None))
+    try:
+        models: list[str] = []
+        try:
+            models = client.list_models()
+        except openai.NotFoundError:
+            pass  # some hosted endpoints have no /models; the chat call below decides
+        except Exception as e:  # noqa: BLE001 - reported in plain words
+            hint = ""
+            if isinstance(e, openai.APIConnectionError) and not base_url.rstrip("/").endswith("/v1"):
+                hint = " (most servers want the base URL to end in /v1)"
+            return ConnectionReport(False, describe_endpoint_error(e, base_url, model, bool(api_key)) + hint)
+        if not model:
+            if not models:
+                return ConnectionReport(False, "Enter a model name: the endpoint does not list its models.")
+            model = client.model = models[0]
+        elif models and model not in models:
+            return ConnectionReport(
+                False, f"Model {model!r} is not served here. The endpoint offers: {', '.join(models[:8])}.", models
+            )
+        messages = [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": _tiny_png()}},
+            {"type": "text", "text": "Reply with OK."},
+        ]}]
+        started = time.perf_counter()
+        try:
+            client.complete(messages, lambda: None, cut_ok=True)  # any answer proves the connection
+        except Exception as e:  # noqa: BLE001
+            text = str(e).lower()
+            if "image" in text and any(w in text for w in ("not support", "multimodal", "does not", "at most 0")):
+                return ConnectionReport(False, f"Model {model!r} does not accept images; choose a vision model.",
+                                        models, model)
+            return ConnectionReport(False, str(e)[:300], models, model)
+        took = time.perf_counter() - started
+        family = detect(model)
+        return ConnectionReport(True, f"Connected: {model} answered in {took:.1f} s.", models, model,
+                                family.name if family else "")
+    finally:
+        client.close()
