@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
+from agent_app.core.families.qwen import GUI_OWL_15, QWEN3_VL, QWEN25_VL
 from agent_app.core.families.uitars import DOUBAO, UITARS_10, UITARS_15
 
 FAMILIES: dict[str, Family] = {
@@ -13,6 +14,9 @@ FAMILIES: dict[str, Family] = {
         UITARS_10,
         DOUBAO,
         AGUVIS,
+        QWEN25_VL,
+        QWEN3_VL,
+        GUI_OWL_15,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
