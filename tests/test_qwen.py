@@ -11,12 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import read_trajectory
+from doubles import RecordingExecutor, StaticScreen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_cut_replies import cut_results
 
 from agent_app.cli import main as cli_main
 from agent_app.core.actions import ACTION_TYPES, DIRECTIONS, Action
+from agent_app.core.control import RunControl
 from agent_app.core.errors import FormatError
 from agent_app.core.families.base import Context, ParsedReply
 from agent_app.core.families.qwen import (
@@ -30,6 +33,8 @@ from agent_app.core.families.qwen import (
 from agent_app.core.families.registry import FAMILIES
 from agent_app.core.geometry import CoordinateSpace, Monitor
 from agent_app.core.history import History, Turn
+from agent_app.core.loop import Agent
+from agent_app.core.settings.config import RunConfig
 
 QWEN = ("qwen2.5-vl", "qwen3-vl", "gui-owl-1.5")
 PROMPTS = Path(__file__).parent / "data" / "qwen_prompts"  # rendered from the upstream sources, see the docstring
@@ -539,3 +544,30 @@ def test_cli_parse_rejects_with_exit_2_and_one_line(monkeypatch, capsys, family,
     rc, out, err = run_parse(monkeypatch, capsys, family, text, "--screen", "800x600")
     assert (rc, out) == (2, "")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and "cannot parse" in err
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "no-stream"])
+def test_the_loop_acts_on_native_tool_calls_and_records_them_as_text(server, tmp_path, stream):
+    server.add(
+        {"text": "Action: Click the menu.\n", "tool_calls": [
+            {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [966, 546]}},
+            {"name": "computer_use", "arguments": {"action": "type", "text": "北京\n"}}]},
+        {"text": "Action: Answer.\n", "tool_calls": [{"name": "computer_use", "arguments": {
+            "action": "terminate", "status": "success"}}]},
+    )
+    config = RunConfig(task="open it", base_url=server.base_url, model=server.model, runs_dir=str(tmp_path),
+                       model_family="qwen2.5-vl", stream=stream)
+    executor = RecordingExecutor()
+    result = Agent(config, screen=StaticScreen(), executor=executor, control=RunControl()).run()
+    assert (result.status, result.steps) == ("finished", 2)
+    assert [a.to_json() for a in executor.actions] == [{"type": "click", "x": 960, "y": 540},
+                                                       {"type": "type", "text": "北京\n"}]
+    second = server.chat_requests()[1]["body"]["messages"]
+    recorded = ("Action: Click the menu.\n" + call(action="left_click", coordinate=[966, 546]) + "\n"
+                + call(action="type", text="北京\n"))
+    assert second[2] == {"role": "assistant", "content": [{"type": "text", "text": recorded}]}
+    steps = [x for x in read_trajectory(result.run_dir) if x["kind"] == "step"]
+    assert steps[0]["response"] == recorded and steps[0]["thought"] == "Action: Click the menu."
+    body = server.chat_requests()[0]["body"]
+    assert (body["temperature"], body["top_p"], body["max_tokens"]) == (0.0, 0.9, 1000)
+    assert "frequency_penalty" not in body and "tools" not in body  # the tool travels in the system text
