@@ -314,3 +314,40 @@ def test_a_reply_echoing_the_key_does_not_carry_it(server):
     c = ModelClient(server.base_url, server.model, secret, timeout=5)
     reply = c.complete(MESSAGES, lambda: None)
     assert secret not in reply.text and reply.text.count("[redacted]") == 2
+
+
+# ---- native tool calls (vLLM --tool-call-parser hermes): rebuilt as the model wrote them ----
+TOOL_ITEM = {"text": "Action: Click the search bar.\n", "tool_calls": [
+    {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [500, 60]}},
+    {"name": "computer_use", "arguments": {"action": "type", "text": "Grüße \"世界\"\n"}}]}
+TOOL_TEXT = ('Action: Click the search bar.\n<tool_call>\n{"name": "computer_use", "arguments": {"action": '
+             '"left_click", "coordinate": [500, 60]}}\n</tool_call>\n<tool_call>\n{"name": "computer_use", '
+             '"arguments": {"action": "type", "text": "Grüße \\"世界\\"\\n"}}\n</tool_call>')
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "no-stream"])
+def test_native_tool_calls_come_back_as_tool_call_blocks_after_the_content(server, stream):
+    server.add(TOOL_ITEM, {"tool_calls": [{"name": "computer_use", "arguments": '{"action":"wait"}'}]})
+    c = client(server, stream=stream)
+    assert c.complete(MESSAGES, lambda: None).text == TOOL_TEXT  # finish_reason "tool_calls": a whole reply
+    assert c.complete(MESSAGES, lambda: None).text == (
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "wait"}}\n</tool_call>')  # content null
+    assert len(server.chat_requests()) == 2
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "no-stream"])
+@pytest.mark.parametrize("fault", ["cut_after", "drop_after"])
+@pytest.mark.parametrize("at", [0, 5, 30, 60])
+def test_a_tool_call_cut_mid_arguments_is_never_acted_on_but_asked_again(server, quick_backoff, stream, fault, at):
+    server.add({**TOOL_ITEM, fault: at}, TOOL_ITEM)
+    retries: list[str] = []
+    reply = client(server, stream=stream).complete(MESSAGES, lambda: None, on_retry=retries.append)
+    assert reply.text == TOOL_TEXT and reply.attempts == 2
+    assert len(retries) == 1 and ("cut off" in retries[0] or "broke off" in retries[0])
+
+
+def test_a_streamed_tool_call_without_a_finish_reason_is_not_a_reply(server, quick_backoff):
+    server.add({**TOOL_ITEM, "finish_reason": None}, TOOL_ITEM)
+    retries: list[str] = []
+    reply = client(server).complete(MESSAGES, lambda: None, on_retry=retries.append)
+    assert reply.text == TOOL_TEXT and reply.attempts == 2 and "without a finish reason" in retries[0]

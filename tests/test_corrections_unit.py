@@ -3,12 +3,15 @@ actions — the two halves of the correction pairs recorded during takeovers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_app.core.actions import Action
 from agent_app.core.desktop.person import PersonRecorder
+from agent_app.core.families.qwen import SCROLL_CLICKS, QwenToolFamily
 from agent_app.core.families.registry import FAMILIES
 
 coord = st.integers(0, 999)
@@ -36,7 +39,9 @@ def actions_strategy(family: str):
 def said(family: str, actions: list[Action]) -> list[Action]:
     """What a family's own words give back, where they cannot say the actions one for one: OpenCUA writes a drag
     from a point as moveTo + dragTo (a move, then the drag) and every scroll with a wheel-click count (the app's
-    default 5 for a person's scroll); GLM-4.5V says one action a reply (the person's first)."""
+    default 5 for a person's scroll); GLM-4.5V says one action a reply (the person's first). Qwen's computer_use
+    tool drags from the pointer and scrolls by an amount: a drag's start is a mouse_move first (unless the pointer
+    is there already), and a scroll without an amount is SCROLL_CLICKS wheel clicks."""
     if family == "glm-4.5v":
         return actions[:1]
     if family == "opencua":
@@ -46,7 +51,16 @@ def said(family: str, actions: list[Action]) -> list[Action]:
                 out.append(Action("move", x=a.x, y=a.y))
             out.append(Action("scroll", x=a.x, y=a.y, direction=a.direction, amount=5) if a.type == "scroll" else a)
         return out
-    return actions
+    if not isinstance(FAMILIES[family], QwenToolFamily):
+        return actions
+    out = []
+    last = None
+    for a in actions:
+        if a.type == "drag" and (a.x, a.y) != last:
+            out.append(Action("move", x=a.x, y=a.y))
+        out.append(replace(a, amount=SCROLL_CLICKS) if a.type == "scroll" and a.amount is None else a)
+        last = (a.x2, a.y2) if a.type == "drag" else (a.x, a.y) if a.has_point else last
+    return out
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.errors import EndpointError, Interrupt
 from agent_app.core.families.base import Sampling
+from agent_app.core.families.qwen import with_tool_calls
 from agent_app.core.redact import redact, remember_secret
 
 if TYPE_CHECKING:
@@ -479,8 +480,21 @@ def _whole_answer(response: Any) -> _Answer:
     choice = response.choices[0] if getattr(response, "choices", None) else None
     if choice is None:
         raise NotAChatCompletionError("no choices in it")
-    text = (choice.message.content if choice.message else None) or ""
+    message = choice.message
+    calls = [_tool_call(c) for c in (_get(message, "tool_calls") or [])]
+    text = with_tool_calls(_get(message, "content") or "", calls)
     return _Answer(text, _usage(response.usage), choice.finish_reason, streamed=False)
+
+
+def _get(obj: Any, key: str) -> Any:
+    """A field of an SDK object, or of the plain dict the SDK leaves where a server's shape surprised it."""
+    return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+
+def _tool_call(call: Any) -> tuple[str, str]:
+    """(name, arguments text) of a native tool call (or of one streamed piece of it)."""
+    function = _get(call, "function")
+    return str(_get(function, "name") or ""), str(_get(function, "arguments") or "")
 
 
 class _StreamProgress:
@@ -488,6 +502,7 @@ class _StreamProgress:
 
     def __init__(self) -> None:
         self.parts: list[str] = []
+        self.calls: dict[int, list[str]] = {}  # streamed tool calls by index: [name, argument pieces…]
         self.usage: dict[str, int] | None = None
         self.finish_reason: str | None = None
         self.finished_at: float | None = None
@@ -506,12 +521,19 @@ class _StreamProgress:
             self.parts.append(choice.delta.content)
             if on_text:
                 on_text("".join(self.parts))
+        for n, call in enumerate(_get(choice.delta, "tool_calls") or []):  # arguments come in pieces, by index
+            name, arguments = _tool_call(call)
+            index = _get(call, "index")
+            entry = self.calls.setdefault(index if isinstance(index, int) else n, [""])
+            entry[0] = entry[0] or name
+            entry.append(arguments)
         if choice.finish_reason and self.finish_reason is None:
             self.finish_reason = choice.finish_reason
             self.finished_at = time.monotonic()
 
     def answer(self) -> _Answer:
-        return _Answer("".join(self.parts), self.usage, self.finish_reason, streamed=True)
+        calls = [(entry[0], "".join(entry[1:])) for _, entry in sorted(self.calls.items())]
+        return _Answer(with_tool_calls("".join(self.parts), calls), self.usage, self.finish_reason, streamed=True)
 
     def settled(self) -> _Answer | None:
         """The answer once the finish reason is in and the usage chunk came (or had its short grace)."""

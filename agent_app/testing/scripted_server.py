@@ -17,6 +17,11 @@ Each request to /v1/chat/completions takes the next item of the script:
       - "echo_auth": True — with "status": the error message echoes the request's Authorization and
         x-api-key headers (a careless proxy);
       - "html": True — answer with a web page (with "status", or 200), as a web UI at a wrong base URL does;
+      - "tool_calls": [{"name": …, "arguments": {…} or "<JSON text>"}, …] — native tool calls after the content
+        ("text", may be absent: content null), as vLLM's hermes tool-call parser returns them: whole in
+        `message.tool_calls`, or streamed as `delta.tool_calls` (name first, then the arguments in pieces, by
+        index); finish_reason "tool_calls". With tool calls, "cut_after"/"drop_after" N count the characters of
+        the arguments (the content goes whole);
   * a callable taking the request body and returning one of the above.
 When the script runs out, `default` answers. `web_ui=True` makes every route answer a web page;
 `lists_models=False` makes GET /models a 404. Every request is recorded (headers, body, size) for assertions.
@@ -238,11 +243,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _whole(self, owner: ScriptedServer, item: dict[str, Any], text: str, usage: dict[str, int]) -> None:
         cut = item.get("cut_after", item.get("drop_after"))
+        calls = _tool_calls(item)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if calls:
+            message = {"role": "assistant", "content": item.get("text"), "tool_calls": [
+                {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": arguments}}
+                for n, (name, arguments) in enumerate(calls)]}
         data = json.dumps({
             "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()),
             "model": owner.model, "usage": usage,
-            "choices": [{"index": 0, "finish_reason": item.get("finish_reason", "stop"),
-                         "message": {"role": "assistant", "content": text}}],
+            "choices": [{"index": 0, "finish_reason": item.get("finish_reason", "tool_calls" if calls else "stop"),
+                         "message": message}],
         }).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -251,9 +262,12 @@ class _Handler(BaseHTTPRequestHandler):
         if cut is None:
             self.wfile.write(data)
             return
-        # The body up to the first N characters of the content, then the connection closes.
-        head = json.dumps(text[: int(cut)])[:-1].encode()  # the content's JSON string, still open
-        self.wfile.write(data[: data.index(b'"content": ') + len(b'"content": ')] + head)
+        if calls:  # the body up to N characters into the first call's arguments, then the connection closes
+            start = data.index(b'"arguments": ') + len(b'"arguments": ')
+            self.wfile.write(data[: start + int(cut)])
+        else:  # the body up to the first N characters of the content, then the connection closes
+            head = json.dumps(text[: int(cut)])[:-1].encode()  # the content's JSON string, still open
+            self.wfile.write(data[: data.index(b'"content": ') + len(b'"content": ')] + head)
         self.wfile.flush()
         self._hang_up()
 
@@ -286,11 +300,24 @@ class _Handler(BaseHTTPRequestHandler):
         base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": owner.model}
         cut = item.get("cut_after", item.get("drop_after"))
-        sent = text if cut is None else text[: int(cut)]
+        calls = _tool_calls(item)
+        sent = text if cut is None or calls else text[: int(cut)]
         pieces = [sent[i : i + 24] for i in range(0, len(sent), 24)] or [""]
         for n, piece in enumerate(pieces):
             delta = {"content": piece} if n else {"role": "assistant", "content": piece}
             send({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+        budget = None if cut is None else int(cut)  # characters of arguments still to send
+        for index, (name, arguments) in enumerate(calls):
+            if budget is not None and budget <= 0:
+                break
+            head = {"index": index, "id": f"call_{index}", "type": "function",
+                    "function": {"name": name, "arguments": ""}}
+            send({**base, "choices": [{"index": 0, "delta": {"tool_calls": [head]}, "finish_reason": None}]})
+            if budget is not None:
+                arguments, budget = arguments[:budget], budget - len(arguments)
+            for i in range(0, len(arguments), 7):
+                piece = {"index": index, "function": {"arguments": arguments[i : i + 7]}}
+                send({**base, "choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]})
         if "drop_after" in item:
             self._hang_up()  # mid-body: the chunked body never ends
             return
@@ -298,7 +325,7 @@ class _Handler(BaseHTTPRequestHandler):
             end_body()  # the body ends cleanly, without a finish reason or [DONE]
             self._hang_up()
             return
-        finish = item.get("finish_reason", "stop")
+        finish = item.get("finish_reason", "tool_calls" if calls else "stop")
         if finish is not None:
             send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if include_usage:
@@ -311,6 +338,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         send("[DONE]")
         end_body()
+
+
+def _tool_calls(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """An item's native tool calls as (name, arguments JSON text)."""
+    return [(c["name"], c["arguments"] if isinstance(c["arguments"], str) else json.dumps(c["arguments"]))
+            for c in item.get("tool_calls") or []]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
 from agent_app.core.families.glm import GLM_45V
 from agent_app.core.families.opencua import OPENCUA
+from agent_app.core.families.qwen import GUI_OWL_15, QWEN3_VL, QWEN25_VL
 from agent_app.core.families.uitars import DOUBAO, UITARS_10, UITARS_15
 from agent_app.core.families.uitars2 import UITARS_2
 
@@ -28,20 +29,14 @@ FAMILIES: dict[str, Family] = {
         OPENCUA,
         GLM_45V,
         UITARS_2,
+        QWEN25_VL,
+        QWEN3_VL,
+        GUI_OWL_15,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
 AUTO = "auto"  # choose the family from the endpoint's model name
 CHOICES = (*FAMILIES, AUTO)  # what a run, the settings and a saved task may name
-
-# Model names of the families whose modules are still to come, by family name: once a family is registered above,
-# these are its names (its own `model_names`, if it gives any, win).
-MODEL_NAMES: dict[str, tuple[str, ...]] = {
-    "qwen2.5-vl": (r"qwen[-_ ]?2(?:\.|p|_)?5[-_ ]?vl",),
-    "qwen3-vl": (r"qwen[-_ ]?3[-_ ]?vl",),
-    "gui-owl-1.5": (r"gui[-_ ]?owl[-_ ]?1[._-]?5(?!\d)",),
-}
-
 
 def get_family(name: str) -> Family:
     try:
@@ -51,10 +46,10 @@ def get_family(name: str) -> Family:
 
 
 def claimed_by(model_name: str) -> list[str]:
-    """The families (registered or to come) whose model names match `model_name`, in registry order."""
+    """The families whose model names match `model_name`, in registry order."""
     base = re.split(r"[/\\]", model_name.strip().rstrip("/\\"))[-1]
-    names = {**MODEL_NAMES, **{n: getattr(f, "model_names", ()) or MODEL_NAMES.get(n, ()) for n, f in FAMILIES.items()}}
-    return [n for n, patterns in names.items() if base and any(re.search(p, base, re.IGNORECASE) for p in patterns)]
+    return [n for n, f in FAMILIES.items()
+            if base and any(re.search(p, base, re.IGNORECASE) for p in getattr(f, "model_names", ()))]
 
 
 def detect(model_name: str) -> Family | None:
