@@ -26,6 +26,7 @@ class ScreenGuard(QObject):
         self.enabled = True
         self._hidden: list[QWidget] = []
         self._any_hidden = False
+        self._regions: list[tuple[int, int, int, int]] = []
 
     # ---- called from the worker thread ----
     def hide(self) -> bool:
@@ -37,6 +38,13 @@ class ScreenGuard(QObject):
     def show(self) -> None:
         if self.enabled:
             QMetaObject.invokeMethod(self, "_show", Qt.ConnectionType.QueuedConnection)
+
+    def regions(self) -> list[tuple[int, int, int, int]]:
+        """Where our visible windows are (screen pixels), read on the GUI thread."""
+        if not self.enabled:
+            return []
+        QMetaObject.invokeMethod(self, "_measure", Qt.ConnectionType.BlockingQueuedConnection)
+        return self._regions
 
     # ---- GUI thread ----
     @Slot()
@@ -60,6 +68,11 @@ class ScreenGuard(QObject):
             w.show()
             w.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, before)
         self._hidden.clear()
+
+    @Slot()
+    def _measure(self) -> None:
+        self._regions = [(g.x(), g.y(), g.width(), g.height()) for w in QApplication.topLevelWidgets()
+                         if w.isVisible() and not w.isMinimized() for g in (w.frameGeometry(),)]
 
     def _in_the_way(self, w: QWidget) -> bool:
         return self.monitor_rect is None or w.frameGeometry().intersects(self.monitor_rect)

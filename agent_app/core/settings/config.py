@@ -60,6 +60,7 @@ class Settings:
     stream: bool = True
     runs_dir: str = ""
     confirm: str = "never"
+    freshness: str = "watch"  # see RunConfig.freshness
     takeover_threshold_px: int = 12
     hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HOTKEYS))
 
@@ -116,6 +117,7 @@ class RunConfig:
     settle_max_s: float = 1.0
     call_user_pauses: bool = False  # headless: call_user ends the run; the app and --interactive hand over
     confirm: str = "never"  # "never" | "risky" | "always": ask the person before acting
+    freshness: str = "watch"  # "watch": re-ask when the screen changes while the model thinks; "settle": wait first
     runs_dir: str = ""
 
     @classmethod
