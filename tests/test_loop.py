@@ -321,3 +321,21 @@ def test_settle_mode_never_cancels(server, tmp_path):
     result = a.run()
     assert result.status == "finished" and a.screen.checks == 0
     assert "cancelled" not in [x["kind"] for x in read_trajectory(result.run_dir)]
+
+
+def test_an_endpoint_that_refuses_webp_gets_png_from_then_on_and_it_is_remembered(server, tmp_path, monkeypatch):
+    from agent_app.core.settings import endpoints
+    from agent_app.testing.scripted_server import image_formats
+
+    monkeypatch.setenv("AGENT_APP_DATA_DIR", str(tmp_path / "data"))
+    server.image_formats = ("png",)
+    server.add(CLICK.format(x=100), CLICK.format(x=900), FINISH)
+    a, _ = agent(server, tmp_path)
+    assert a.encoding.format == "webp"
+    result = a.run()
+    assert (result.status, result.steps) == ("finished", 3)
+    formats = [image_formats(r["body"]) for r in server.chat_requests()]
+    assert formats == [["webp"], ["png"], ["png", "png"], ["png", "png", "png"]]  # refused once, then PNG only
+    assert endpoints.refuses_webp(server.base_url)
+    again, _ = agent(server, tmp_path)
+    assert again.encoding.format == "png"  # the next run starts with PNG
