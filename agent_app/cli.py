@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TextIO
 
 from agent_app import __version__
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
@@ -17,6 +18,14 @@ from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as a ConfigError (one line, exit 2) instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message} (see `{self.prog} --help`)")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -30,28 +39,8 @@ def _size(text: str) -> tuple[int, int]:
     return size
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value:g}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="agent-app",
         description="Let a vision-language model (UI-TARS family) operate this computer. "
         "With no command, opens the desktop app.",
@@ -68,16 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
     r.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY",
                    help=f"output/coordinate convention: {', '.join(FAMILIES)} (default {DEFAULT_FAMILY})")
-    r.add_argument("--max-steps", type=_positive_int, help="step budget (default 25)")
-    r.add_argument("--history-images", type=_positive_int, help="screenshots sent per request (default 5)")
-    r.add_argument("--timeout", type=_positive_float, help="seconds to wait for one model response (default 120)")
+    # Value ranges are checked once, on the run's final configuration (whichever source a value came from).
+    r.add_argument("--max-steps", type=int, help="step budget (default 25)")
+    r.add_argument("--history-images", type=int, help="screenshots sent per request (default 5)")
+    r.add_argument("--timeout", type=float, help="seconds to wait for one model response (default 120)")
     r.add_argument("--runs-dir", help=f"where run folders go (default {default_runs_dir()})")
     r.add_argument("--json", action="store_true", help="print one JSON summary object on stdout at the end")
     r.add_argument("--interactive", action="store_true", help="on call_user, read a reply on the terminal and go on")
     r.add_argument("--language", choices=("en", "zh"), help="language of the model's thoughts (default en)")
-    r.add_argument("--max-pixels", type=_positive_int, help="screenshot pixel budget, lower = cheaper (e.g. 2116800)")
-    r.add_argument("--monitor", type=_positive_int, help="monitor to capture and control, 1-based (default 1)")
-    r.add_argument("--wait-seconds", type=_positive_float, help="how long wait() sleeps (default 5)")
+    r.add_argument("--max-pixels", type=int, help="screenshot pixel budget, lower = cheaper (e.g. 2116800)")
+    r.add_argument("--monitor", type=int, help="monitor to capture and control, 1-based (default 1)")
+    r.add_argument("--wait-seconds", type=float, help="how long wait() sleeps (default 5)")
     r.add_argument("--retries", type=int, help="retries after endpoint errors (default 3)")
     r.add_argument("--no-stream", action="store_true", help="ask for whole replies instead of streamed ones")
     r.add_argument("--freshness", choices=("watch", "settle"),
@@ -92,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"one of {', '.join(FAMILIES)}")
     ps.add_argument("--screen", type=_size, required=True, help="screen size WxH in pixels")
     ps.add_argument("--image", type=_size, help="size WxH of the screenshot the model was sent (default: screen)")
-    ps.add_argument("--max-pixels", type=_positive_int, help="pixel budget the screenshot was resized with")
+    ps.add_argument("--max-pixels", type=int, help="pixel budget the screenshot was resized with")
 
     runs = sub.add_parser("runs", help="list, show or export recorded runs")
     runs_sub = runs.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
@@ -125,47 +115,95 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _err(message: str) -> None:
-    print(f"agent-app: {message}", file=sys.stderr)
+    print(f"agent-app: {message}", file=sys.stderr, flush=True)
+
+
+def _json_stdout() -> TextIO:
+    """With --json, stdout carries the JSON and nothing else. fd 1 is pointed at stderr for the rest of the
+    process, so whatever else writes there (a library's print, a C library, a child process) lands on stderr;
+    the JSON goes to the original stdout, returned here."""
+    if sys.stdout is None or sys.stderr is None:  # a windowed build without a console: nothing to guard
+        return sys.stdout
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no stderr to send strays to: keep stdout as it is
+        return sys.stdout
+    return os.fdopen(saved, "w", encoding="utf-8")
+
+
+def _print_json(out: TextIO, value: Any) -> None:
+    out.write(json.dumps(value, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _failed_run(error: str, run_dir: str = "", steps: int = 0, status: str = "error") -> dict[str, Any]:
+    """The JSON summary of a run that did not get to return its own."""
+    return {"status": status, "steps": steps, "run_dir": run_dir, "final_answer": None, "error": error}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from agent_app.core.settings.logs import setup_logging
+    from agent_app.core.settings.logs import log_path, setup_logging
 
     setup_logging()
     if not argv:
         from agent_app.ui.app import main as app_main
 
         return app_main([])
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except ConfigError as e:
+        return _fail(str(e), 2, sys.stdout if argv[0] == "run" and "--json" in argv else None)
+    out = _json_stdout() if getattr(args, "json", False) else sys.stdout
+    summary_to = out if args.command == "run" and args.json else None  # a run's JSON summary, whatever happens
     try:
         if args.command == "run":
-            return cmd_run(args)
+            return cmd_run(args, out)
         if args.command == "parse":
             return cmd_parse(args)
         if args.command == "runs":
-            return cmd_runs(args)
+            return cmd_runs(args, out)
         if args.command == "key":
             return cmd_key(args)
     except ConfigError as e:
-        _err(f"error: {e}")
-        return 2
+        return _fail(str(e), 2, summary_to)
     except AgentAppError as e:
-        _err(f"error: {e}")
-        return 1
+        return _fail(str(e), 1, summary_to)
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # the person gets one line; the traceback goes to the log
+        log.exception("internal error")
+        return _fail(f"internal error: {type(e).__name__}: {e} (details in {log_path()})", 1, summary_to)
     build_parser().print_help()
     return 2
 
 
+def _fail(message: str, code: int, summary_to: TextIO | None) -> int:
+    """One line on stderr; with `run --json`, the run's summary on stdout too."""
+    _err(f"error: {message}")
+    if summary_to is not None:
+        _print_json(summary_to, _failed_run(message))
+    return code
+
+
 # ---- run ----
 def run_config(args: argparse.Namespace) -> RunConfig:
-    """Settings, then a preset, then the environment, then the command line: the later one wins."""
+    """Settings, then a preset, then the environment, then the command line: the later one wins. Unusable
+    saved values are reported on stderr (one line each) and replaced by their defaults."""
     from agent_app.core.settings.keychain import resolve_api_key
-    from agent_app.core.settings.presets import find_preset
+    from agent_app.core.settings.presets import find_preset, load_presets_checked
 
-    preset = find_preset(args.preset) if args.preset else None
+    settings, problems = Settings.load_checked()
+    preset = None
+    if args.preset:
+        presets, preset_problems = load_presets_checked()
+        problems += preset_problems
+    for problem in problems:
+        _err(f"warning: {problem}")
+    if args.preset:
+        preset = find_preset(args.preset, presets)
     task = args.task or (preset.task if preset else "")
     if not task:
         raise ConfigError('say what to do: agent-app run "TASK" (or --preset NAME)')
@@ -182,7 +220,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     }
     for layer in (env, cli):
         layers.update({k: v for k, v in layer.items() if v is not None and v != ""})
-    return RunConfig.from_settings(task, Settings.load(), api_key=resolve_api_key(), **layers)
+    return RunConfig.from_settings(task, settings, api_key=resolve_api_key(), **layers)
 
 
 class _Progress:
@@ -191,14 +229,18 @@ class _Progress:
     def __init__(self, control: Any, quiet: bool, interactive: bool) -> None:
         self.control, self.quiet, self.interactive = control, quiet, interactive
         self.max_steps = 0
+        self.run_dir = ""
+        self.steps = 0  # steps recorded so far
 
     def __call__(self, event: Any) -> None:
         d = event.data
         if event.kind == "started":
             self.max_steps = d["config"]["max_steps"]
+            self.run_dir = d["run_dir"]
             self._say(f"run folder {d['run_dir']}")
         elif event.kind == "recorded":
             rec = d["record"]
+            self.steps += 1
             acts = "; ".join(a.describe() for a in rec.actions) or "(no action)"
             thought = " ".join(rec.thought.split())
             thought = thought[:110] + "…" if len(thought) > 110 else thought
@@ -256,11 +298,12 @@ class _Progress:
         threading.Thread(target=read, name="agent-app-stdin", daemon=True).start()
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from agent_app.core.control import RunControl
     from agent_app.core.runner import run_task
 
     control = RunControl()
+    progress = _Progress(control, args.quiet, args.interactive)
     previous: dict[int, Any] = {}
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -272,18 +315,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         previous[sig] = signal.signal(sig, on_signal)
     try:
         try:
-            config = run_config(args)
-            result = run_task(config, control, [_Progress(control, args.quiet, args.interactive)])
-        except ConfigError as e:
-            _err(f"error: {e}")
+            result = run_task(run_config(args), control, [progress])
+        except KeyboardInterrupt:  # a second Ctrl+C: every finished step is on disk already
             if args.json:
-                print(json.dumps({"status": "error", "steps": 0, "run_dir": "", "final_answer": None, "error": str(e)}))
-            return 2
+                _print_json(out, _failed_run("stopped by SIGINT", progress.run_dir, progress.steps, "stopped"))
+            return 130
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if args.json:
-        print(json.dumps(result.summary(), ensure_ascii=False), flush=True)
+        _print_json(out, result.summary())
     elif result.status == "finished":
         print(result.final_answer or "", flush=True)
     if result.status != "finished" and result.error:
@@ -296,8 +337,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 # ---- parse ----
 def cmd_parse(args: argparse.Namespace) -> int:
     from agent_app.core.geometry import CoordinateSpace, Monitor
+    from agent_app.core.settings.config import field_problem
 
     family = _family_or_exit(args.model_family)
+    if args.max_pixels is not None and (problem := field_problem("max_pixels", args.max_pixels, int, family.name)):
+        raise ConfigError(f"--max-pixels {problem}, not {args.max_pixels}")
     screen_w, screen_h = args.screen
     image_w, image_h = args.image or args.screen
     text = sys.stdin.read()
@@ -326,27 +370,24 @@ def _family_or_exit(name: str):
 def _runs_dir(args: argparse.Namespace) -> Path:
     if getattr(args, "runs_dir", None):
         return Path(args.runs_dir)
-    saved = Settings.load().runs_dir
-    return Path(saved) if saved else default_runs_dir()
+    settings, problems = Settings.load_checked()
+    for problem in problems:
+        _err(f"warning: {problem}")
+    return Path(settings.runs_dir) if settings.runs_dir else default_runs_dir()
 
 
-def cmd_runs(args: argparse.Namespace) -> int:
+def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
     from agent_app.core.runs import reading
 
     runs_dir = _runs_dir(args)
     if args.runs_command == "list":
         infos = reading.list_runs(runs_dir)
         if args.json:
-            print(json.dumps([i.to_json() for i in infos], ensure_ascii=False))
-            return 0
-        if not infos:
+            _print_json(out, [i.to_json() for i in infos])
+        elif not infos:
             print(f"no runs in {runs_dir}", file=sys.stderr)
-            return 0
-        import datetime as dt
-
-        for i in infos:
-            when = dt.datetime.fromtimestamp(i.started).strftime("%Y-%m-%d %H:%M")
-            print(f"{i.run_id}  {when}  {i.status:<10} {i.steps:>3} steps  {i.task[:60]}")
+        else:
+            print("\n".join(runs_table(infos)))
         return 0
     if args.runs_command == "export":
         from agent_app.core.runs.export import export_runs
@@ -361,27 +402,69 @@ def cmd_runs(args: argparse.Namespace) -> int:
     run_dir = reading.find_run(runs_dir, args.run)
     if run_dir is None:
         raise ConfigError(f"no run {args.run!r} in {runs_dir} (see `agent-app runs list`)")
-    report = reading.ensure_report(run_dir)
-    lines = reading.read_lines(run_dir)
+    log = reading.read_run(run_dir)
+    info = reading.run_info(run_dir, log)
+    report: Path | None = None
+    report_problem = "nothing in the run to show"
+    if log.lines:
+        try:
+            report = reading.ensure_report(run_dir)
+        except AgentAppError as e:
+            report_problem = str(e)
     if args.json:
-        print(json.dumps({"run_dir": str(run_dir), "report": str(report), "lines": lines}, ensure_ascii=False))
+        _print_json(out, {"run_dir": str(run_dir), "report": str(report) if report else None, "lines": log.lines,
+                          "damage": info.damage})
         return 0
-    info = reading.run_info(run_dir)
-    print(f"{info.task}\n{info.status}, {info.steps} step(s) — {run_dir}")
-    for line in lines:
+    print(f"{_one_line(info.task) or '(task unknown)'}\n{info.status}, {info.steps} step(s) — {run_dir}")
+    if info.damage:
+        print(f"damaged: {info.damage}")
+    for line in log.lines:
         if line.get("kind") == "step":
-            acts = "; ".join(_short(a) for a in line.get("actions", []))
+            acts = "; ".join(_short(a) for a in line["actions"])
             print(f"  step {line['step']}: {acts}")
             if line.get("thought"):
-                print(f"      {' '.join(line['thought'].split())[:150]}")
+                print(f"      {_one_line(line['thought'])[:150]}")
         elif line.get("kind") == "note":
             print(f"  note: {line.get('note') or '(resumed)'}")
     if info.final_answer:
         print(f"answer: {info.final_answer}")
     if info.error:
         print(f"error: {info.error}")
-    print(f"report: {report}")
+    print(f"report: {report}" if report else f"report: none ({report_problem})")
     return 0
+
+
+def runs_table(infos: list[Any]) -> list[str]:
+    """`runs list` as aligned columns (by display width: wide characters take two), one run per line."""
+    import datetime as dt
+
+    rows = [("RUN", "STARTED", "STATUS", "STEPS", "TASK")]
+    for i in infos:
+        when = dt.datetime.fromtimestamp(i.started).strftime("%Y-%m-%d %H:%M") if i.started else "-"
+        task = _one_line(i.task) or "(task unknown)"
+        task = task[:59] + "…" if len(task) > 60 else task
+        if i.damage:
+            task += f"  [{i.damage}]"
+        rows.append((i.run_id, when, i.status, str(i.steps), task))
+    widths = [max(_width(row[c]) for row in rows) for c in range(4)]
+
+    def cell(text: str, c: int) -> str:
+        pad = " " * (widths[c] - _width(text))
+        return pad + text if c == 3 else text + pad
+
+    return ["  ".join([*(cell(row[c], c) for c in range(4)), row[4]]).rstrip() for row in rows]
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: East Asian wide characters two, combining marks none."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _short(action: dict[str, Any]) -> str:

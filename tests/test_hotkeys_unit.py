@@ -12,7 +12,7 @@ from agent_app.core.actions import Action
 from agent_app.core.desktop.input_listener import AgentActivity, GlobalInput, canonical, check_hotkeys, parse_hotkey
 from agent_app.core.errors import ConfigError
 from agent_app.core.risk import needs_confirmation
-from agent_app.core.settings.presets import Preset, find_preset, load_presets, merge, save_presets
+from agent_app.core.settings.presets import Preset, find_preset, load_presets, merge, read_presets, save_presets
 
 
 def test_hotkey_parsing_and_spellings():
@@ -103,9 +103,9 @@ def test_presets_store_import_export(tmp_path, monkeypatch):
     merged = merge(presets, [Preset("Mail", "Open Thunderbird"), Preset("New", "x")])
     assert [p.task for p in merged] == ["Check the weather", "Open Thunderbird", "x"]
     assert presets[0].overrides() == {"max_steps": 10}
-    (tmp_path / "bad.json").write_text('[{"name": "no task"}]')
-    with pytest.raises(ConfigError, match="needs a name and a task"):
-        load_presets(tmp_path / "bad.json")
+    (tmp_path / "bad.json").write_text('[{"name": "no task"}, {"name": "ok", "task": "t"}]')
+    assert read_presets(tmp_path / "bad.json") == (  # a bad entry is skipped, the others load
+        [Preset("ok", "t")], [f"{tmp_path / 'bad.json'}: saved task 1 ('no task') needs a name and a task; skipped"])
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_presets(tmp_path / "broken.json")

@@ -17,6 +17,10 @@ class EndpointError(AgentAppError):
     """The model endpoint failed (after retries): connection, HTTP status, timeout."""
 
 
+class RecordingError(AgentAppError):
+    """The run folder cannot be written (disk full, an I/O error, no permission): the run cannot go on."""
+
+
 class ExecutionError(AgentAppError):
     """An action could not be carried out on this desktop."""
 

@@ -20,7 +20,16 @@ from agent_app.core.client import ImageFormatError, ImageLimitError, ModelClient
 from agent_app.core.control import Resumption, RunControl
 from agent_app.core.desktop.capture import Screenshot, screenshot
 from agent_app.core.desktop.person import PersonRecorder
-from agent_app.core.errors import AgentAppError, FormatError, Interrupt, ScreenChanged, Stopped, TakenOver
+from agent_app.core.errors import (
+    AgentAppError,
+    ConfigError,
+    FormatError,
+    Interrupt,
+    RecordingError,
+    ScreenChanged,
+    Stopped,
+    TakenOver,
+)
 from agent_app.core.events import Event, RunResult
 from agent_app.core.families.base import Context, Family, ParsedReply
 from agent_app.core.families.registry import get_family
@@ -100,7 +109,11 @@ class Agent:
     def run(self) -> RunResult:
         cfg = self.config
         runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
-        self.recorder = Recorder(runs_dir, cfg.task, {"settings": cfg.public(), "model_image": list(self.model_size)})
+        header = {"settings": cfg.public(), "model_image": list(self.model_size)}
+        try:
+            self.recorder = Recorder(runs_dir, cfg.task, header)
+        except RecordingError as e:
+            raise ConfigError(str(e)) from None
         result = RunResult("running", 0, str(self.recorder.run_dir))
         self.emit("started", run_dir=result.run_dir, config=cfg.public())
         self._status("running")
@@ -135,8 +148,11 @@ class Agent:
         finally:
             self.executor.release_all()
             self.guard.show()
-            result.steps = self.steps
-            self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            result.steps = self.recorder.steps_written  # the step lines on disk, which the end line must match
+            try:
+                self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
+            except RecordingError as e:
+                result.error = result.error or str(e)
             self.recorder.close()
             self._status(result.status, error=result.error, final_answer=result.final_answer)
             self.emit("ended", result=result)
@@ -362,9 +378,7 @@ class Agent:
         if self.person is None:
             return None
         shot = self._capture(lambda: None)  # the run is paused by the takeover: nothing to check
-        name = f"takeover-{self.steps:03d}.png"
-        (self.recorder.run_dir / name).write_bytes(shot.png)
-        return name
+        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot.png)
 
     def _record_person(self, actions: list[Action], screenshot: str | None) -> None:
         """What the person did, in the model's own words: the 'chosen' side of a correction pair."""

@@ -6,6 +6,7 @@ Call it on the thread that should own the screen connection (the CLI's main thre
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from agent_app.core.client import ModelClient, NotAChatCompletionError, describe_endpoint_error
 from agent_app.core.control import RunControl
@@ -18,11 +19,13 @@ from agent_app.core.events import Event, RunResult
 from agent_app.core.families.registry import FAMILIES
 from agent_app.core.loop import Agent
 from agent_app.core.protocols import WindowGuard
-from agent_app.core.settings.config import RunConfig
+from agent_app.core.runs.recorder import check_runs_dir
+from agent_app.core.settings.config import RunConfig, default_runs_dir
 
 
 def validate(config: RunConfig) -> None:
-    """Raise ConfigError for anything that would make the run fail before it starts."""
+    """Raise ConfigError for anything that would make the run fail before it starts: checked before the model is
+    listed or asked anything, and before a run folder is made."""
     if not config.task.strip():
         raise ConfigError("the task is empty: say what the agent should do")
     if not config.base_url:
@@ -34,12 +37,9 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(f"the base URL must start with http:// or https:// (got {config.base_url!r})")
     if config.model_family not in FAMILIES:
         raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(FAMILIES)})")
-    if config.max_steps < 1:
-        raise ConfigError("--max-steps must be at least 1")
-    if config.history_images < 1:
-        raise ConfigError("--history-images must be at least 1")
-    if config.timeout <= 0:
-        raise ConfigError("--timeout must be positive")
+    if problem := config.problem():
+        raise ConfigError(problem)
+    check_runs_dir(Path(config.runs_dir) if config.runs_dir else default_runs_dir())
 
 
 def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:

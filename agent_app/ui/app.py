@@ -23,6 +23,23 @@ def create_app(argv: list[str] | None = None):  # returns the QApplication
     return app
 
 
+def open_window(hotkeys=None):  # returns the MainWindow
+    """The main window on the saved settings. Saved settings or tasks that cannot be used never stop the app:
+    they fall back to defaults (or are skipped), and the window says which."""
+    from agent_app.core.settings.config import Settings
+    from agent_app.core.settings.presets import load_presets_checked
+    from agent_app.ui.main_window import MainWindow
+
+    settings, problems = Settings.load_checked()
+    problems += load_presets_checked()[1]
+    window = MainWindow(settings, hotkeys=hotkeys)
+    if problems:
+        window.banner.show_message("info", "Some saved settings could not be used",
+                                   "\n".join(problems) + "\nDefaults are used instead: check them in Settings.",
+                                   settings=True)
+    return window
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
 
@@ -31,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
               "(or use `agent-app run TASK` headless)", file=sys.stderr)
         return 2
     app = create_app(argv)
-    from agent_app.core.settings.config import Settings
     from agent_app.ui.hotkeys import HotkeyBridge
-    from agent_app.ui.main_window import MainWindow
     from agent_app.ui.single_instance import SingleInstance
 
     instance = SingleInstance()
@@ -41,10 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         print("agent-app is already running; brought its window forward", file=sys.stderr)
         return 0
     instance.listen()
-    settings = Settings.load()
     hotkeys = HotkeyBridge()
     app.aboutToQuit.connect(hotkeys.close)
-    window = MainWindow(settings, hotkeys=hotkeys)
+    window = open_window(hotkeys)
     instance.activated.connect(lambda _message: window.bring_forward())
     window.closed.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # the window hides during runs; quitting is explicit
@@ -55,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         from PySide6.QtWidgets import QMessageBox
 
         QMessageBox.warning(window, "agent-app needs a permission", message)
-    if not settings.configured:
+    if not window.settings.configured:
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, lambda: window.open_settings(first_run=True))

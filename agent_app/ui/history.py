@@ -1,4 +1,7 @@
-"""Run history: past runs from the runs folder — open in the viewer, open the report, reveal, delete, re-run."""
+"""Run history: past runs from the runs folder — open in the viewer, open the report, reveal, delete, re-run.
+
+Damaged runs are listed too (status "damaged"); the line under the table says what is wrong with the selected
+one, and only what still makes sense for it is enabled."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.core.errors import AgentAppError
 from agent_app.core.runs import reading
 from agent_app.core.runs.reading import RunInfo
 from agent_app.ui.models import LineRole, RunsTableModel
@@ -48,6 +52,10 @@ class HistoryDialog(QDialog):
         self.table.doubleClicked.connect(lambda _i: self._open())
         self.empty = QLabel(f"No runs yet in {runs_dir}.")
         self.empty.setObjectName("muted")
+        self.detail = QLabel()
+        self.detail.setObjectName("historyDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for key, label, slot in (
@@ -66,6 +74,7 @@ class HistoryDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.table)
         lay.addWidget(self.empty)
+        lay.addWidget(self.detail)
         lay.addLayout(row)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.resize(820, 460)
@@ -83,9 +92,23 @@ class HistoryDialog(QDialog):
         return self.model.data(rows[0], LineRole) if rows else None
 
     def _update_buttons(self) -> None:
-        has = self.selected() is not None
-        for b in self.buttons.values():
-            b.setEnabled(has)
+        run = self.selected()
+        readable = run is not None and run.readable_lines > 0
+        enabled = {"open": readable, "report": readable, "reveal": run is not None,
+                   "rerun": run is not None and bool(run.task.strip()), "delete": run is not None}
+        for key, b in self.buttons.items():
+            b.setEnabled(enabled[key])
+        damaged = sum(1 for r in self.model.runs if r.damage)
+        text = ""
+        if run is not None and run.damage:
+            text = f"This run is damaged: {run.damage}."
+            text += " What could be read can still be opened." if readable else " Nothing in it can be read."
+        elif run is not None and (run.error or run.final_answer):
+            text = run.error or run.final_answer or ""
+        if damaged and not (run is not None and run.damage):
+            text = (text + "\n" if text else "") + f"{damaged} damaged run(s) in this folder."
+        self.detail.setText(text)
+        self.detail.setVisible(bool(text))
 
     def _open(self) -> None:
         run = self.selected()
@@ -96,7 +119,12 @@ class HistoryDialog(QDialog):
     def _report(self) -> None:
         run = self.selected()
         if run:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(reading.ensure_report(run.path))))
+            try:
+                report = reading.ensure_report(run.path)
+            except AgentAppError as e:
+                QMessageBox.warning(self, "No report", str(e))
+                return
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(report)))
 
     def _reveal(self) -> None:
         run = self.selected()
@@ -114,13 +142,17 @@ class HistoryDialog(QDialog):
         if not run:
             return
         box = QMessageBox(QMessageBox.Icon.Warning, "Delete run",
-                          f"Delete the run “{run.task[:80]}” and its {run.steps} screenshot(s)?", parent=self)
+                          f"Delete the run “{run.task[:80] or run.run_id}” and its {run.steps} screenshot(s)?",
+                          parent=self)
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         if box.clickedButton() is delete:
-            reading.delete_run(run.path)
+            try:
+                reading.delete_run(run.path)
+            except (OSError, ValueError) as e:
+                QMessageBox.warning(self, "Not deleted", f"{run.path} could not be deleted: {e}")
             self.refresh()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -598,11 +598,11 @@ class MainWindow(QMainWindow):
         """Replay a past run in the viewer."""
         if self.running:
             return False
-        info = reading.run_info(run_dir)
-        if info is None:
-            QMessageBox.warning(self, "Not a run", f"{run_dir} holds no trajectory.jsonl.")
+        log = reading.read_run(run_dir)
+        if not log.lines:
+            QMessageBox.warning(self, "Nothing to replay", f"{run_dir} holds no readable run ({log.damage}).")
             return False
-        lines = reading.read_lines(run_dir)
+        info, lines = reading.run_info(run_dir, log), log.lines
         self.replaying, self.run_dir = True, run_dir
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
@@ -617,7 +617,8 @@ class MainWindow(QMainWindow):
         self.follow = False
         if self.steps.rowCount():
             self.list.setCurrentIndex(self.steps.index(0, 0))
-        status_text = info.final_answer or info.error or ""
+        status_text = "\n".join(x for x in (info.final_answer or info.error, info.damage and
+                                             f"Damaged: {info.damage}. What could be read is shown.") if x)
         kind = "finished" if info.status == "finished" else "error" if info.status == "error" else "info"
         self.banner.show_message(kind, f"Replay: {END_TITLES.get(info.status, info.status)}", status_text, report=True)
         return True

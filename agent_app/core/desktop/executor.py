@@ -44,11 +44,19 @@ PASTE_SETTLE_S = 0.15  # give the target app time to fetch the clipboard before 
 
 
 def ensure_xauthority() -> None:
-    """python3-xlib (pulled in by pyautogui) refuses to connect when ~/.Xauthority is missing, even to a
-    display that needs no cookie. Point it at an empty file then; an existing setup is left alone."""
-    if sys.platform.startswith("linux") and "XAUTHORITY" not in os.environ:
-        if not os.path.exists(os.path.join(os.path.expanduser("~"), ".Xauthority")):
-            os.environ["XAUTHORITY"] = os.devnull
+    """python-xlib (pulled in by pyautogui and pynput) prints "Xlib.xauth: warning, no xauthority details
+    available" on stdout when its cookie file is empty (XAUTHORITY=/dev/null, an empty ~/.Xauthority), which
+    breaks `--json`. A missing file it skips quietly and connects without a cookie. So an empty cookie file is
+    swapped for a missing one; a cookie file with entries, or none at all, is left alone."""
+    if not sys.platform.startswith("linux"):
+        return
+    path = os.environ.get("XAUTHORITY") or os.path.join(os.path.expanduser("~"), ".Xauthority")
+    try:
+        empty = os.path.getsize(path) == 0
+    except OSError:
+        return  # missing or unreadable: python-xlib connects without a cookie, silently
+    if empty:
+        os.environ["XAUTHORITY"] = os.path.join(os.path.dirname(os.path.abspath(path)), ".agent-app-no-xauthority")
 
 
 def _load_pyautogui():  # returns the pyautogui module

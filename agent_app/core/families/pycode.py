@@ -10,7 +10,6 @@ starred or `**` arguments, assignments — rejects the whole reply with `FormatE
 from __future__ import annotations
 
 import ast
-import math
 import textwrap
 import warnings
 from collections.abc import Callable
@@ -150,10 +149,20 @@ def _bind(handler: str, call: ast.Call) -> dict[str, Any]:
 
 
 def _number(value: Any, what: str) -> float:
-    # `abs` first: an int too large for a float (10**400) makes isfinite raise OverflowError.
-    if type(value) not in (int, float) or abs(value) > MAX_COORDINATE or not math.isfinite(value):
-        raise FormatError(f"{what} must be a number, got {str(value)[:30]!r}")
+    # abs() first: a huge int (hundreds of digits) is compared exactly, where isfinite() would overflow.
+    if type(value) not in (int, float) or not abs(value) <= MAX_COORDINATE:
+        raise FormatError(f"{what} must be a number of at most {MAX_COORDINATE:g}, got {_clip(value)}")
     return float(value)
+
+def _clip(value: Any) -> str:
+    """A bad value, shown short (a huge int is never turned into digits)."""
+    if type(value) is int and abs(value) > MAX_COORDINATE:
+        digits = max(1, int((abs(value).bit_length() - 1) * 0.30103))  # a lower bound, made exact below
+        while 10**digits <= abs(value):
+            digits += 1
+        return f"a number of {digits} digits"
+    return repr(str(value)[:30])
+
 
 
 def _pair(value: Any, what: str) -> tuple[float, float]:

@@ -2,17 +2,26 @@
 
 The API key is never a field of `Settings` and never leaves `RunConfig` through `public()`; it lives in the
 OS keychain (see `keystore.py`) or in the environment.
+
+Every value has one check: its field's type (from the dataclass annotations) and its `RULES` entry (range or
+choices). A saved file that fails it never stops the app: each bad field falls back to its default with one
+warning that names the file and the field. A run's final configuration that fails it is a usage error.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.families.registry import DEFAULT_FAMILY
+from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.files import replace_file
+from agent_app.core.typecheck import describe, field_types, fits, json_kind, shown
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "agent-app"
 # Global hotkeys (pynput syntax). Presets add their own.
@@ -40,6 +49,89 @@ def data_dir() -> Path:
 
 def default_runs_dir() -> Path:
     return data_dir() / "runs"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a field's value must be beyond its type."""
+
+    minimum: float | None = None  # at least this
+    above: float | None = None  # strictly more than this
+    choices: tuple[str, ...] = ()
+
+
+RULES: dict[str, Rule] = {
+    "max_steps": Rule(minimum=1), "history_images": Rule(minimum=1), "monitor": Rule(minimum=1),
+    "timeout": Rule(above=0), "wait_seconds": Rule(above=0), "retries": Rule(minimum=0),
+    "format_retries": Rule(minimum=0), "format_retry_temperature": Rule(minimum=0), "stuck_repeats": Rule(minimum=2),
+    "settle_max_s": Rule(minimum=0), "takeover_threshold_px": Rule(minimum=1), "max_pixels": Rule(minimum=1),
+    "language": Rule(choices=("en", "zh")), "confirm": Rule(choices=("never", "risky", "always")),
+    "model_family": Rule(choices=tuple(FAMILIES)),
+}
+
+
+def field_problem(name: str, value: Any, hint: Any, family: str = DEFAULT_FAMILY) -> str | None:
+    """Why `value` cannot be field `name` (of type `hint`), in words; None when it can. `family` is the model
+    family the value goes with (the smallest screenshot a family takes bounds max_pixels)."""
+    if not fits(value, hint):
+        return f"must be {describe(hint)}"
+    rule = RULES.get(name)
+    if rule is None or value is None:
+        return None
+    if rule.choices and value not in rule.choices:
+        return "must be one of " + ", ".join(rule.choices)
+    if rule.minimum is not None and value < rule.minimum:
+        return f"must be at least {rule.minimum:g}"
+    if rule.above is not None and not value > rule.above:
+        return f"must be more than {rule.above:g}"
+    if name == "max_pixels" and family in FAMILIES and value < FAMILIES[family].min_pixels:
+        fam = FAMILIES[family]
+        return f"must be at least {fam.min_pixels} (the smallest screenshot {fam.label} takes)"
+    return None
+
+
+def checked_fields(cls: type, data: dict[str, Any], source: str, fallback: bool = True,
+                   ) -> tuple[dict[str, Any], list[str]]:
+    """The fields of dataclass `cls` that `data` (read from `source`) holds and that pass their check, and one
+    warning per field that does not (saying which default replaces it, with `fallback`). A field's default
+    always passes (an empty override means "not set")."""
+    hints = field_types(cls)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        default = _default(f)
+        family = values.get("model_family") or DEFAULT_FAMILY  # checked before max_pixels (field order)
+        problem = None if value == default and type(value) is type(default) else field_problem(
+            f.name, value, hints[f.name], family)
+        if problem is None:
+            values[f.name] = float(value) if hints[f.name] is float else value
+        else:
+            using = f"; using {shown(default)}" if fallback and default is not MISSING else ""
+            problems.append(f"{source}: {f.name} {problem}, not {shown(value)}{using}")
+    return values, problems
+
+
+def _default(f: Any) -> Any:
+    if f.default is not MISSING:
+        return f.default
+    return f.default_factory() if f.default_factory is not MISSING else MISSING
+
+
+def read_json_file(path: Path) -> tuple[Any, str | None]:
+    """(the JSON value in `path`, None), or (None, why it cannot be read); a missing file is (MISSING, None)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is fine
+    except FileNotFoundError:
+        return MISSING, None
+    except (OSError, UnicodeDecodeError) as e:
+        return None, f"cannot read {path} ({getattr(e, 'strerror', None) or e})"
+    try:
+        return json.loads(text), None
+    except (ValueError, RecursionError) as e:
+        return None, f"{path} is not valid JSON ({str(e)[:80]})"
 
 
 @dataclass
@@ -70,23 +162,30 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
-        """Saved settings; defaults for a missing or unreadable file, unknown keys ignored."""
-        try:
-            data = json.loads(cls.path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls()
-        known = {f.name for f in fields(cls)}
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError:
-            return cls()
+        """Saved settings (see `load_checked`); the warnings go to the log only."""
+        return cls.load_checked()[0]
+
+    @classmethod
+    def load_checked(cls) -> tuple[Settings, list[str]]:
+        """(saved settings, warnings). Never fails: a missing file gives the defaults silently; an unreadable
+        one, or one that is not a JSON object, the defaults and one warning; each bad field its default and one
+        warning naming the file and the field. Unknown keys are ignored. Every warning is logged."""
+        path = cls.path()
+        data, problem = read_json_file(path)
+        values: dict[str, Any] = {}
+        problems = [f"{problem}; using the default settings"] if problem else []
+        if isinstance(data, dict):
+            values, problems = checked_fields(cls, data, str(path))
+        elif data is not MISSING and problem is None:
+            problems = [f"{path} holds {json_kind(data)}, not settings (a JSON object); using the default settings"]
+        for p in problems:
+            log.warning("%s", p)
+        return cls(**values), problems
 
     def save(self) -> None:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        replace_file(path, json.dumps(asdict(self), indent=2))
 
     @property
     def configured(self) -> bool:
@@ -125,6 +224,15 @@ class RunConfig:
         shared = {f.name for f in fields(cls)} & {f.name for f in fields(Settings)}
         base = cls(task=task, **{name: getattr(settings, name) for name in shared})
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+    def problem(self) -> str | None:
+        """The first option that fails its check, worded for the command line; None when all pass."""
+        hints = field_types(RunConfig)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "api_key" and (problem := field_problem(f.name, value, hints[f.name], self.model_family)):
+                return f"--{f.name.replace('_', '-')} {problem}, not {shown(value)}"
+        return None
 
     def public(self) -> dict[str, Any]:
         """The settings as recorded in a run's header: everything but the key."""
