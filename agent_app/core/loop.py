@@ -148,12 +148,13 @@ class Agent:
         finally:
             self.executor.release_all()
             self.guard.show()
+            failure = self.recorder.flush()
+            if failure is not None and result.status != "error":
+                result.status, result.error = "error", str(failure)
             result.steps = self.recorder.steps_written  # the step lines on disk, which the end line must match
-            try:
-                self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
-            except RecordingError as e:
-                result.error = result.error or str(e)
-            self.recorder.close()
+            failure = self.recorder.finish({"kind": "end", "time": time.time(), **result.summary()})
+            if failure is not None:
+                result.error = result.error or str(failure)
             self._status(result.status, error=result.error, final_answer=result.final_answer)
             self.emit("ended", result=result)
         return result
@@ -185,6 +186,7 @@ class Agent:
         timings["parse"] += (time.perf_counter() - t0) * 1000
         self.emit("parsed", step_no=step_no, thought=parsed.thought, actions=actions)
         self.control.check()  # the person took over while the model thought: this reply is stale, drop it
+        timings["record"] = self.recorder.ready()  # nothing is done while the step before is not on disk
         self.previous_thought, self.last_thought = self.last_thought, parsed.thought
         self.steps, self.last_actions = step_no, actions
         self.history.add_step(reply.text, shot.data_url)
@@ -226,12 +228,8 @@ class Agent:
         return Outcome(terminal, wait)
 
     def _record(self, record: StepRecord, shot: Screenshot) -> None:
-        t0 = time.perf_counter()
-        self.recorder.save_screenshot(record.step, shot.png)
-        record.timings_ms["record"] = (time.perf_counter() - t0) * 1000  # the line cannot hold its own cost
-        self.recorder.step(record)
-        record.timings_ms["record"] = (time.perf_counter() - t0) * 1000
-        self.emit("recorded", record=record)
+        self.recorder.step(record, shot)  # written on the recorder's thread: the screenshot, then the line
+        self.emit("recorded", record=record, screenshot=shot)
 
     def _wait(self, seconds: float) -> None:
         self.guard.show()
@@ -378,7 +376,7 @@ class Agent:
         if self.person is None:
             return None
         shot = self._capture(lambda: None)  # the run is paused by the takeover: nothing to check
-        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot.png)
+        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot)
 
     def _record_person(self, actions: list[Action], screenshot: str | None) -> None:
         """What the person did, in the model's own words: the 'chosen' side of a correction pair."""
