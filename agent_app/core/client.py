@@ -44,9 +44,9 @@ class ImageFormatError(EndpointError):
     """The server refused an image's format (an endpoint that does not decode WebP, say)."""
 
 
-_FORMAT_REFUSED = re.compile(
-    r"webp|cannot identify image|unsupported image|image (?:format|type)|invalid image|(?:decode|read|load|open)"
-    r"(?:ing)? (?:the )?image|not a valid image|mime.?type"
+_FORMAT_REFUSED = re.compile(  # what servers say when they cannot decode an image's format (PIL, vLLM, APIs)
+    r"webp|cannot identify image|unsupported image (?:format|type)|image (?:format|type) (?:is )?not supported"
+    r"|unrecognized image|(?:failed to|cannot|could not) decode (?:the )?image"
 )
 
 
