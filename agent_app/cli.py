@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TextIO
 
 from agent_app import __version__
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
-from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
@@ -55,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env AGENT_APP_BASE_URL)"
     )
     r.add_argument("--model", help="model name (env AGENT_APP_MODEL; default: the endpoint's first model)")
-    r.add_argument("--model-family", choices=list(FAMILIES), metavar="FAMILY",
-                   help=f"output/coordinate convention: {', '.join(FAMILIES)} (default {DEFAULT_FAMILY})")
+    r.add_argument("--model-family", choices=CHOICES, metavar="FAMILY",
+                   help=f"output/coordinate convention: {', '.join(FAMILIES)}, or {AUTO} (from the model name); "
+                   f"default: the saved setting, else {DEFAULT_FAMILY}")
     # Value ranges are checked once, on the run's final configuration (whichever source a value came from).
     r.add_argument("--max-steps", type=int, help="step budget (default 25)")
     r.add_argument("--history-images", type=int, help="screenshots sent per request (default 5)")
@@ -105,6 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rx.add_argument("--task-contains", metavar="TEXT", help="only runs whose task contains TEXT (any case)")
     rx.add_argument("--runs-dir")
+
+    d = sub.add_parser(
+        "doctor", help="check that clicks land, typing arrives and the model's conventions match (a few seconds)",
+        description="Opens a full-screen window on the monitor, clicks its targets and types into it through the "
+        "agent's own mouse and keyboard control, checks the keychain, global hotkeys and permissions, and, with an "
+        "endpoint configured, asks the model to click a drawn button. Exit 0 when everything holds, 1 otherwise.",
+    )
+    d.add_argument("--monitor", type=int, help="monitor to check, 1-based (default: Settings, else 1)")
+    d.add_argument("--base-url", help="endpoint for the model check (env AGENT_APP_BASE_URL; default: Settings)")
+    d.add_argument("--model", help="model name (env AGENT_APP_MODEL)")
+    d.add_argument("--model-family", choices=CHOICES, metavar="FAMILY",
+                   help=f"the family whose coordinate convention to check: {', '.join(FAMILIES)}, or {AUTO} "
+                   "(default: as for run)")
+    d.add_argument("--max-pixels", type=int, help="screenshot pixel budget, as for run")
+    d.add_argument("--timeout", type=float, help="seconds to wait for the model (default 30)")
+    d.add_argument("--no-model", action="store_true", help="skip the model call even if an endpoint is configured")
+    d.add_argument("--json", action="store_true", help="print one JSON object with every check")
 
     k = sub.add_parser("key", help="store or remove the API key in the OS keychain")
     k_sub = k.add_subparsers(dest="key_command", metavar="ACTION", required=True)
@@ -167,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_runs(args, out)
         if args.command == "key":
             return cmd_key(args)
+        if args.command == "doctor":
+            return cmd_doctor(args, out)
     except ConfigError as e:
         return _fail(str(e), 2, summary_to)
     except AgentAppError as e:
@@ -195,7 +215,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     from agent_app.core.settings.keychain import resolve_api_key
     from agent_app.core.settings.presets import find_preset, load_presets_checked
 
-    settings, problems = Settings.load_checked()
+    settings, problems = Settings.load_for_command_line()
     preset = None
     if args.preset:
         presets, preset_problems = load_presets_checked()
@@ -235,7 +255,11 @@ class _Progress:
     def __call__(self, event: Any) -> None:
         d = event.data
         if event.kind == "started":
-            self.max_steps = d["config"]["max_steps"]
+            config = d["config"]
+            self.max_steps = config["max_steps"]
+            if config.get("model_family_chosen") == AUTO:  # said even with --quiet: a choice made for the person
+                print(f"agent-app: model family: {config['model_family']} (from the model name {config['model']!r})",
+                      file=sys.stderr, flush=True)
             self.run_dir = d["run_dir"]
             self._say(f"run folder {d['run_dir']}")
         elif event.kind == "recorded":
@@ -505,3 +529,45 @@ def cmd_key(args: argparse.Namespace) -> int:
     if not keychain.keychain_available():
         print("note: " + keychain.NO_BACKEND)
     return 0
+
+
+# ---- doctor ----
+DOCTOR_TIMEOUT_S = 30.0
+
+
+def doctor_config(args: argparse.Namespace, settings: Settings) -> RunConfig | None:
+    """The endpoint as `run` would use it (Settings, then the environment, then flags); None: no model check."""
+    from agent_app.core.doctor.model_check import TASK
+    from agent_app.core.settings.keychain import resolve_api_key
+
+    if args.no_model:
+        return None
+    env = {"base_url": os.environ.get("AGENT_APP_BASE_URL"), "model": os.environ.get("AGENT_APP_MODEL")}
+    cli = {"base_url": args.base_url, "model": args.model, "model_family": args.model_family,
+           "max_pixels": args.max_pixels, "timeout": args.timeout or DOCTOR_TIMEOUT_S, "retries": 0}
+    layers = {k: v for layer in (env, cli) for k, v in layer.items() if v is not None and v != ""}
+    config = RunConfig.from_settings(TASK, settings, api_key=resolve_api_key(), **layers)
+    return config if config.base_url else None
+
+
+def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
+    from agent_app.core.doctor.runner import DoctorOptions, run_doctor
+
+    if not args.json:
+        out = _json_stdout()  # the report's lines alone on stdout, here too (python-xlib prints warnings there)
+    settings, problems = Settings.load_for_command_line()  # as `run` reads them
+    for problem in problems:
+        _err(f"warning: {problem}")
+    options = DoctorOptions(monitor=args.monitor or settings.monitor, run_config=doctor_config(args, settings))
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        report = run_doctor(options, None)  # no display: no window; the report says so
+    else:
+        from agent_app.ui.calibration import check_this_computer
+
+        report = check_this_computer(options)
+    if args.json:
+        _print_json(out, report.to_json())
+    else:
+        out.write("\n".join(report.lines()) + "\n")
+        out.flush()
+    return report.exit_code

@@ -3,7 +3,10 @@ Secret Service, and a scripted OpenAI-compatible server per test."""
 
 from __future__ import annotations
 
+import ast
+import builtins
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +151,34 @@ def app_dirs(tmp_path, monkeypatch):
     for key in ("AGENT_APP_API_KEY", "OPENAI_API_KEY", "AGENT_APP_BASE_URL", "AGENT_APP_MODEL"):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def no_execution(monkeypatch):
+    """Spies on every way code could run: exec/eval/real compiles, imports of dangerous modules, processes."""
+    seen: list[str] = []
+    real_compile, real_import = builtins.compile, builtins.__import__
+
+    def spy_compile(source, filename, mode, flags=0, *args, **kwargs):
+        if not flags & ast.PyCF_ONLY_AST:
+            seen.append(f"compile {mode}")
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    def spy_import(name, *args, **kwargs):
+        if name.split(".")[0] in ("os", "subprocess", "sys", "shutil", "socket", "ctypes", "importlib"):
+            seen.append(f"import {name}")
+        return real_import(name, *args, **kwargs)
+
+    def refuse(what):
+        def fn(*args, **kwargs):
+            seen.append(what)
+            raise AssertionError(f"{what} was called")
+        return fn
+
+    monkeypatch.setattr(builtins, "compile", spy_compile)
+    monkeypatch.setattr(builtins, "__import__", spy_import)
+    for name in ("exec", "eval", "breakpoint", "open", "print"):
+        monkeypatch.setattr(builtins, name, refuse(name))
+    monkeypatch.setattr(os, "system", refuse("os.system"))
+    monkeypatch.setattr(subprocess, "Popen", refuse("subprocess.Popen"))
+    return seen

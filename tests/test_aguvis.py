@@ -3,8 +3,6 @@ the model writes is ever run (hostile inputs, property tests)."""
 
 from __future__ import annotations
 
-import ast
-import builtins
 import io
 import json
 import math
@@ -14,6 +12,7 @@ import sys
 
 import pytest
 from doubles import RecordingExecutor, StaticScreen
+from hostile import HOSTILE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -338,117 +337,6 @@ def test_the_loop_runs_aguvis_end_to_end(server, tmp_path):
 
 
 # ---- nothing the model writes can run ----
-HOSTILE = [
-    "import os",
-    "from os import system",
-    "import os; os.system('touch {S}')",
-    "os.system('touch {S}')",
-    "__import__('os').system('touch {S}')",
-    "pyautogui.os.system('touch {S}')",
-    "pyautogui.__import__('os')",
-    "pyautogui.__class__()",
-    "pyautogui.__dict__",
-    "().__class__.__bases__[0].__subclasses__()",
-    "[c for c in ().__class__.__base__.__subclasses__()]",
-    "getattr(pyautogui, 'click')(0.1, 0.1)",
-    "sys.modules['os'].system('touch {S}')",
-    "lambda: 0",
-    "(lambda: __import__('os').system('touch {S}'))()",
-    "exec(\"open('{S}', 'w')\")",
-    "eval(\"open('{S}', 'w')\")",
-    "compile('1', 's', 'eval')",
-    "exec",
-    "eval",
-    "open('{S}', 'w')",
-    "breakpoint()",
-    "print('hi')",
-    "pyautogui.click(x=eval('0.1'), y=0.1)",
-    "pyautogui.write(message=open('{S}', 'w').name)",
-    "pyautogui.write(str(1))",
-    "pyautogui.write(f'{{__import__(\"os\").system(\"touch {S}\")}}')",
-    "pyautogui.write(f'{{1}}')",
-    "pyautogui.click(*[0.1, 0.2])",
-    "pyautogui.click(**{{'x': 0.1, 'y': 0.2}})",
-    "pyautogui.click((x := 0.1), 0.2)",
-    "(y := pyautogui.click(0.1, 0.2))",
-    "pyautogui.click(x=pyautogui, y=0.1)",
-    "pyautogui.click(0.1 + 0.2, 0.1)",
-    "pyautogui.typewrite('a' * 10 ** 9)",
-    "pyautogui.click(x=[0.1, [0.2]], y=None)",
-    "pyautogui.click(x={{'a': 1}}, y=0.1)",
-    "pyautogui.click(x={{0.1}}, y=0.1)",
-    "pyautogui.write(b'bytes')",
-    "pyautogui.write(1j)",
-    "pyautogui.click(0.1, 0.2, __class__=1)",
-    "pyautogui.click(0.1, 0.2).x",
-    "pyautogui.click(0.1, 0.2)[0]",
-    "pyautogui.click(0.1, 0.2) + 1",
-    "pyautogui.click(0.1, 0.2) if True else None",
-    "not pyautogui.click(0.1, 0.2)",
-    "await pyautogui.click(0.1, 0.2)",
-    "x = 1",
-    "pyautogui.click = print",
-    "del pyautogui",
-    "global pyautogui",
-    "assert False",
-    "raise SystemExit",
-    "pass",
-    "with open('{S}', 'w'): pass",
-    "def f(): pass",
-    "async def f(): pass",
-    "class A: pass",
-    "for i in range(3): pyautogui.click(0.1, 0.1)",
-    "while True: pass",
-    "try:\n    pass\nexcept Exception:\n    pass",
-    "if True:\n    pyautogui.click(0.1, 0.1)",
-    "pyautogui.click(0.1, 0.2)\nimport os",
-    "pyautogui.click(0.1, 0.2); os.system('touch {S}')",
-    "pyautogui.write('ok')\n__import__('os').system('touch {S}')",
-    "pyautogui.click(0.1, 0.2\n",
-    "pyautogui.click(0.1, 0.2) # ok\n)",
-    "'string statement'",
-    "0.5",
-    "__builtins__",
-    "mobile.__dict__['x']()",
-    "computer.os.system('x')",
-    "pyautogui.click.__globals__['os'].system('x')",
-    "type('X', (), {{}})()",
-    "super().x()",
-    "pyautogui.write('\\x00')\x00",
-]
-
-
-@pytest.fixture
-def no_execution(monkeypatch):
-    """Spies on every way code could run: exec/eval/real compiles, imports of dangerous modules, processes."""
-    seen: list[str] = []
-    real_compile, real_import = builtins.compile, builtins.__import__
-
-    def spy_compile(source, filename, mode, flags=0, *args, **kwargs):
-        if not flags & ast.PyCF_ONLY_AST:
-            seen.append(f"compile {mode}")
-        return real_compile(source, filename, mode, flags, *args, **kwargs)
-
-    def spy_import(name, *args, **kwargs):
-        if name.split(".")[0] in ("os", "subprocess", "sys", "shutil", "socket", "ctypes", "importlib"):
-            seen.append(f"import {name}")
-        return real_import(name, *args, **kwargs)
-
-    def refuse(what):
-        def fn(*args, **kwargs):
-            seen.append(what)
-            raise AssertionError(f"{what} was called")
-        return fn
-
-    monkeypatch.setattr(builtins, "compile", spy_compile)
-    monkeypatch.setattr(builtins, "__import__", spy_import)
-    for name in ("exec", "eval", "breakpoint", "open", "print"):
-        monkeypatch.setattr(builtins, name, refuse(name))
-    monkeypatch.setattr(os, "system", refuse("os.system"))
-    monkeypatch.setattr(subprocess, "Popen", refuse("subprocess.Popen"))
-    return seen
-
-
 def test_the_spies_see_execution(no_execution):
     with pytest.raises(AssertionError):
         exec("1")  # the harness itself: a parser that ran code would be caught

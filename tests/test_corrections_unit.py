@@ -33,6 +33,22 @@ def actions_strategy(family: str):
     )
 
 
+def said(family: str, actions: list[Action]) -> list[Action]:
+    """What a family's own words give back, where they cannot say the actions one for one: OpenCUA writes a drag
+    from a point as moveTo + dragTo (a move, then the drag) and every scroll with a wheel-click count (the app's
+    default 5 for a person's scroll); GLM-4.5V says one action a reply (the person's first)."""
+    if family == "glm-4.5v":
+        return actions[:1]
+    if family == "opencua":
+        out: list[Action] = []
+        for a in actions:
+            if a.type == "drag":
+                out.append(Action("move", x=a.x, y=a.y))
+            out.append(Action("scroll", x=a.x, y=a.y, direction=a.direction, amount=5) if a.type == "scroll" else a)
+        return out
+    return actions
+
+
 @pytest.mark.parametrize("family", list(FAMILIES))
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
@@ -40,9 +56,12 @@ def test_formatted_replies_parse_back_to_the_same_actions(family, data):
     actions = data.draw(st.lists(actions_strategy(family), min_size=1, max_size=3))
     if family == "aguvis":  # Aguvis's write() and the UI-TARS escapes differ only in quoting; keep text simple
         actions = [a if a.type != "type" else Action("type", text=a.text.replace("\\", "")) for a in actions]
+    if family == "uitars-2":  # values are trimmed and know no escapes: what UI-TARS-2 can say (see test_uitars2)
+        actions = [a if a.type != "type" else Action("type", text=a.text.replace("\\", "").strip() or "x")
+                   for a in actions]
     reply = format_reply(family, actions, "The user took over and did this instead.")
     parsed = FAMILIES[family].parse(reply)
-    assert parsed.actions == actions, reply
+    assert parsed.actions == said(family, actions), reply
 
 
 def test_uitars_reply_shape():

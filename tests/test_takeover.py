@@ -41,7 +41,7 @@ def bridge(qapp):
 
 @pytest.fixture
 def window(qtbot, app_dirs, server, bridge):
-    Settings(base_url=server.base_url, model=server.model, max_steps=12, wait_seconds=0.2,
+    Settings(base_url=server.base_url, model=server.model, model_family="uitars-1.5", max_steps=12, wait_seconds=0.2,
              takeover_threshold_px=12).save()
     w = MainWindow(Settings.load(), hotkeys=bridge)
     qtbot.addWidget(w)

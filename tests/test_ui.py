@@ -29,7 +29,8 @@ def click_at(x: int, y: int) -> str:
 
 @pytest.fixture
 def configured(app_dirs, server):
-    Settings(base_url=server.base_url, model=server.model, max_steps=10, wait_seconds=0.2).save()
+    Settings(base_url=server.base_url, model=server.model, model_family="uitars-1.5", max_steps=10,
+             wait_seconds=0.2).save()
     return Settings.load()
 
 
@@ -312,6 +313,8 @@ def test_run_without_settings_asks_for_an_endpoint_first(qtbot, app_dirs, server
             return
         assert "Welcome" in d.windowTitle()
         d.base_url.setText(server.base_url)
+        assert d.family.currentData() == "auto"  # a new profile; "scripted-ui-tars" names no family: choose one
+        d.family.setCurrentIndex(d.family.findData("uitars-1.5"))
         d.buttons.button(QDialogButtonBox.StandardButton.Save).click()
 
     QTimer.singleShot(50, fill)

@@ -251,6 +251,7 @@ class ModelClient:
 
         self.base_url, self.model, self.timeout, self.retries, self.stream = base_url, model, timeout, retries, stream
         self.sampling = replace(sampling) if sampling else Sampling()  # a copy: the client adapts it
+        self._max_tokens_cap = max(MAX_TOKENS_CAP, 2 * self.sampling.max_tokens)  # GLM starts at 8192
         self.have_key = bool(api_key)
         remember_secret(api_key)  # whatever a server echoes of it is redacted from then on
         self._dropped: set[str] = set()
@@ -300,14 +301,14 @@ class ModelClient:
             except Interrupt:
                 raise
             except CutAtMaxTokensError as exc:
-                if raises >= MAX_LENGTH_RAISES or self.sampling.max_tokens >= MAX_TOKENS_CAP:
+                if raises >= MAX_LENGTH_RAISES or self.sampling.max_tokens >= self._max_tokens_cap:
                     tries = f" ({raises + 1} tries, the budget raised each time)" if raises else ""
                     raise EndpointError(
                         f"the model's reply was cut off at max_tokens={exc.max_tokens}{tries}: it keeps writing "
                         "without ending its reply; check that --model-family matches the model"
                     ) from None
                 raises += 1
-                self.sampling.max_tokens = min(MAX_TOKENS_CAP, self.sampling.max_tokens * 2)
+                self.sampling.max_tokens = min(self._max_tokens_cap, self.sampling.max_tokens * 2)
                 note = (f"the model's reply was cut off at max_tokens={exc.max_tokens}; "
                         f"asking again with max_tokens={self.sampling.max_tokens}")
                 notes.append(note)
@@ -353,6 +354,7 @@ class ModelClient:
             params["top_p"] = s.top_p
         if s.frequency_penalty is not None:
             params["frequency_penalty"] = s.frequency_penalty
+        params.update(s.extra_body)
         if self.stream:
             params["stream"] = True
             params["stream_options"] = {"include_usage": True}
@@ -373,7 +375,8 @@ class ModelClient:
             raise ImageLimitError(limit, f"the server accepts at most {limit} image(s) per request")
         if _FORMAT_REFUSED.search(lowered) and "too large" not in lowered and "exceed" not in lowered:
             raise ImageFormatError(f"the endpoint refused the screenshot's format ({_one_line(message, 120)})")
-        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt"):
+        for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt",
+                     *self.sampling.extra_body):
             if name in lowered and name not in self._dropped:
                 self._dropped.add(name)
                 note = f"the endpoint does not accept {name}; sending requests without it"

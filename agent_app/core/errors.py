@@ -9,6 +9,19 @@ class ConfigError(AgentAppError):
     """The run cannot start: missing endpoint, bad option, no key store. Exit code 2."""
 
 
+class UnplacedModelError(ConfigError):
+    """`--model-family auto` cannot tell the family from the model name: the person must choose one."""
+
+    def __init__(self, model: str, families: tuple[str, ...]) -> None:
+        self.model, self.families = model, families
+        super().__init__(self.saying("with --model-family"))
+
+    def saying(self, where: str) -> str:
+        """The message, naming where the family is chosen (a flag on the command line, a field in the app)."""
+        return (f"no model family is known for the model name {self.model!r}: choose one {where} "
+                f"({', '.join(self.families)})")
+
+
 class FormatError(AgentAppError):
     """A model reply the parser cannot turn into actions."""
 

@@ -14,9 +14,10 @@ from agent_app.core.desktop.capture import MSSCapture
 from agent_app.core.desktop.executor import PyAutoGUIExecutor
 from agent_app.core.desktop.input_listener import AgentActivity
 from agent_app.core.desktop.person import PersonRecorder
-from agent_app.core.errors import ConfigError, EndpointError, Interrupt
+from agent_app.core.errors import ConfigError, EndpointError, Interrupt, UnplacedModelError
 from agent_app.core.events import Event, RunResult
-from agent_app.core.families.registry import FAMILIES
+from agent_app.core.families.base import Family
+from agent_app.core.families.registry import AUTO, CHOICES, FAMILIES, detect
 from agent_app.core.loop import Agent
 from agent_app.core.protocols import WindowGuard
 from agent_app.core.runs.recorder import check_runs_dir
@@ -35,8 +36,8 @@ def validate(config: RunConfig) -> None:
         )
     if not config.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"the base URL must start with http:// or https:// (got {config.base_url!r})")
-    if config.model_family not in FAMILIES:
-        raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(FAMILIES)})")
+    if config.model_family not in CHOICES:
+        raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(CHOICES)})")
     if problem := config.problem():
         raise ConfigError(problem)
     check_runs_dir(Path(config.runs_dir) if config.runs_dir else default_runs_dir())
@@ -60,6 +61,18 @@ def resolve_model(client: ModelClient, check: Callable[[], None]) -> str:
     return models[0]
 
 
+def choose_family(config: RunConfig) -> Family:
+    """The family the run speaks: the configured one, or for `auto` the one the model name belongs to (then
+    `model_family` becomes it and `model_family_chosen` says "auto", as the run header records)."""
+    if config.model_family != AUTO:
+        return FAMILIES[config.model_family]
+    family = detect(config.model)
+    if family is None:
+        raise UnplacedModelError(config.model, tuple(FAMILIES))
+    config.model_family, config.model_family_chosen = family.name, AUTO
+    return family
+
+
 def run_task(
     config: RunConfig,
     control: RunControl | None = None,
@@ -71,13 +84,16 @@ def run_task(
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
     control = control or RunControl()
-    client = ModelClient.for_run(config, FAMILIES[config.model_family].sampling)
+    if not config.model:
+        lister = ModelClient.for_run(config)
+        try:
+            config.model = resolve_model(lister, control.check)
+        except EndpointError as e:
+            raise ConfigError(str(e)) from None
+        finally:
+            lister.close()
+    client = ModelClient.for_run(config, choose_family(config).sampling)  # the family known, so is its sampling
     try:
-        if not config.model:
-            try:
-                config.model = client.model = resolve_model(client, control.check)
-            except EndpointError as e:
-                raise ConfigError(str(e)) from None
         screen = MSSCapture(config.monitor)
         try:
             executor = PyAutoGUIExecutor(screen.monitor, activity=activity)

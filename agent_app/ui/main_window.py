@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,10 @@ from PySide6.QtWidgets import (
 
 from agent_app import __version__
 from agent_app.core.control import RunControl
-from agent_app.core.desktop.capture import list_monitors
 from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import ConfigError
 from agent_app.core.events import Event, RunResult
-from agent_app.core.families.registry import FAMILIES
+from agent_app.core.families.registry import AUTO, FAMILIES
 from agent_app.core.runs import reading
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.settings.keychain import resolve_api_key
@@ -43,6 +43,7 @@ from agent_app.ui.hotkeys import HotkeyBridge
 from agent_app.ui.models import LineRole, StepListModel
 from agent_app.ui.presets_dialog import PresetsDialog
 from agent_app.ui.resources import icon
+from agent_app.ui.screens import screen_for_monitor
 from agent_app.ui.settings_dialog import SettingsDialog
 from agent_app.ui.step_view import StepDelegate, StepDetail
 from agent_app.ui.tray import Tray
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.run_thread: RunThread | None = None
         self.control: RunControl | None = None
         self.run_dir: Path | None = None
+        self.run_settings: dict[str, Any] = {}  # the run's own settings (its header): model, family, budget
         self.replaying = False
         self.follow = True
         self.tokens = [0, 0]
@@ -78,6 +80,8 @@ class MainWindow(QMainWindow):
         self.last_result: RunResult | None = None
         self.collapse_during_runs = True
         self._last_thought = ""
+        self.doctor: Any = None  # Help → Check this computer… while it runs (a DoctorRun)
+        self.doctor_dialog: Any = None
 
         # ---- task row ----
         self.task = QPlainTextEdit()
@@ -237,6 +241,8 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu("&Settings")
         settings_menu.addAction(action("Settings…", self.open_settings, "Ctrl+,"))
         help_menu = self.menuBar().addMenu("&Help")
+        self.act_doctor = action("Check this computer…", self.check_computer)
+        help_menu.addAction(self.act_doctor)
         help_menu.addAction(action("About agent-app", self.about))
 
     # ---------------------------------------------------------------- state
@@ -271,20 +277,21 @@ class MainWindow(QMainWindow):
         self._update_status_line()
 
     def _update_status_line(self) -> None:
-        budget = self.settings.max_steps
+        run = self.run_settings
+        budget = run.get("max_steps") or self.settings.max_steps
         self.step_label.setText(f"Step {self.steps_done} of {budget}" if self.run_dir else "")
         if self.elapsed.isValid() and self.run_dir and not self.replaying:
             secs = int(self.elapsed.elapsed() / 1000)
             self.elapsed_label.setText(f"{secs // 60:02d}:{secs % 60:02d}")
-        model = self.settings.model or "(endpoint default)"
-        family = FAMILIES.get(self.settings.model_family)
-        self.model_label.setText(f"{model} · {family.label if family else self.settings.model_family}")
+        model = run.get("model") or self.settings.model or "(endpoint default)"
+        family = _family_text(run.get("model_family") or self.settings.model_family, run.get("model_family_chosen"))
+        self.model_label.setText(f"{model} · {family}")
         p, c = self.tokens
         self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
 
     # ---------------------------------------------------------------- run
     def start_run(self, task: str | None = None, preset: Preset | None = None) -> None:
-        if self.running:
+        if self.running or self.doctor is not None:
             return
         if preset is not None:
             task = preset.task
@@ -315,7 +322,7 @@ class MainWindow(QMainWindow):
         self.steps.reset(None)
         self.detail.show_line(None, None)
         self.banner.hide()
-        self.follow, self.tokens, self.steps_done, self.run_dir = True, [0, 0], 0, None
+        self.follow, self.tokens, self.steps_done, self.run_dir, self.run_settings = True, [0, 0], 0, None, {}
         self.list_title.setText("Steps")
         self.empty_hint.setVisible(True)
         self.strip.set_detail(text)
@@ -331,15 +338,8 @@ class MainWindow(QMainWindow):
         self.run_thread.start()
 
     def _monitor_rect(self, index: int) -> QRect:
-        """Qt's rectangle for the agent's monitor (numbered as mss does). The two lists may be in different
-        orders and, on scaled Windows displays, in different units, but their left-to-right, top-to-bottom
-        arrangement is the same: match by rank in that arrangement."""
-        monitors = list_monitors()
-        screens = sorted(QGuiApplication.screens(), key=lambda s: (s.geometry().x(), s.geometry().y()))
-        if 0 < index <= len(monitors) and len(screens) == len(monitors):
-            rank = sorted(monitors, key=lambda m: (m.left, m.top)).index(monitors[index - 1])
-            return screens[rank].geometry()
-        return QGuiApplication.primaryScreen().geometry()
+        """Qt's rectangle for the agent's monitor (numbered as mss does)."""
+        return screen_for_monitor(index).geometry()
 
     def toggle_pause(self) -> None:
         if not self.control or not self.running:
@@ -390,7 +390,12 @@ class MainWindow(QMainWindow):
         if event.kind == "started":
             self.run_dir = Path(d["run_dir"])
             self.steps.run_dir = self.run_dir
+            self.run_settings = d["config"]
             self._set_state("running")
+            if self.run_settings.get("model_family_chosen") == AUTO:
+                self.statusBar().showMessage(
+                    f"Model family: {_family_text(self.run_settings['model_family'])}, chosen from the model name "
+                    f"{self.run_settings['model']!r}", 15000)
         elif event.kind == "model_text":
             self.strip.set_detail(_thought_so_far(d["text"]))
         elif event.kind == "parsed":
@@ -604,6 +609,7 @@ class MainWindow(QMainWindow):
             return False
         info, lines = reading.run_info(run_dir, log), log.lines
         self.replaying, self.run_dir = True, run_dir
+        self.run_settings = next((x.get("settings") or {} for x in lines if x.get("kind") == "header"), {})
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
         self.tokens = [sum((x.get("usage") or {}).get(k, 0) for x in lines if x.get("kind") == "step")
@@ -632,6 +638,42 @@ class MainWindow(QMainWindow):
         path.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
+    def check_computer(self) -> None:
+        """Help → Check this computer…: `agent-app doctor` on the agent's monitor, then its results in a dialog."""
+        if self.doctor is not None:
+            return
+        if self.running:
+            self.banner.show_message("info", "A run is in progress",
+                                     "Check this computer when it has ended: the check clicks and types on the screen.")
+            return
+        from agent_app.core.doctor.model_check import TASK
+        from agent_app.core.doctor.runner import DoctorOptions
+        from agent_app.ui.calibration import DoctorRun
+
+        config = RunConfig.from_settings(TASK, self.settings, api_key=resolve_api_key(), retries=0,
+                                         timeout=min(self.settings.timeout, 30.0)) if self.settings.configured else None
+        self.doctor = DoctorRun(DoctorOptions(monitor=self.settings.monitor, run_config=config))
+        self.doctor.finished.connect(self._doctor_finished)
+        if self.hotkeys is not None:
+            self.hotkeys.bind({})  # the check's own keys must not fire the app's hotkeys; rebound afterwards
+        self.act_doctor.setEnabled(False)
+        self.run_button.setEnabled(False)
+        self.act_run.setEnabled(False)
+        self.doctor.start()
+
+    def _doctor_finished(self, report: Any) -> None:
+        from agent_app.ui.doctor_dialog import DoctorDialog
+
+        self.doctor = None
+        self.act_doctor.setEnabled(True)
+        self._set_state(self.state)
+        self.apply_hotkeys()
+        self.doctor_dialog = DoctorDialog(report, self)
+        self.doctor_dialog.again.connect(self.check_computer)
+        self.doctor_dialog.show()
+        self.doctor_dialog.raise_()
+        self.doctor_dialog.activateWindow()
+
     def about(self) -> None:
         QMessageBox.about(
             self, "About agent-app",
@@ -658,6 +700,20 @@ def _k(n: int) -> str:
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
+_CALL_START = re.compile(r"Action:|<seed:tool_call>|<tool_call>")
+_TAG = re.compile(r"<[^<>\n]*>")
+
+
 def _thought_so_far(text: str) -> str:
-    body = text.split("Thought:", 1)[-1]
-    return body.split("Action:", 1)[0].strip() or "thinking…"
+    """The model's reasoning while its reply streams in: up to its first call, without tags."""
+    body = _CALL_START.split(text.split("Thought:", 1)[-1], maxsplit=1)[0]
+    return _TAG.sub("", body).strip() or "thinking…"
+
+
+def _family_text(name: str, chosen: str | None = None) -> str:
+    """A family for the status line: its label, marked when it was chosen from the model name."""
+    if name == AUTO:
+        return "family from the model name"
+    family = FAMILIES.get(name)
+    label = family.label if family else name
+    return f"{label} (automatic)" if chosen == AUTO else label

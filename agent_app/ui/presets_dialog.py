@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from agent_app.core.desktop.input_listener import check_hotkeys, describe, parse_hotkey
 from agent_app.core.errors import ConfigError
-from agent_app.core.families.registry import FAMILIES
 from agent_app.core.settings.presets import Preset, load_presets, merge, save_presets
 from agent_app.ui.keyseq import to_pynput, to_sequence
+from agent_app.ui.settings_dialog import add_family_choices
 
 
 def _readable(spec: str) -> str:
@@ -67,8 +67,7 @@ class PresetsDialog(QDialog):
         self.model.setPlaceholderText("from Settings")
         self.family = QComboBox()
         self.family.addItem("from Settings", "")
-        for f in FAMILIES.values():
-            self.family.addItem(f.label, f.name)
+        add_family_choices(self.family)
         self.hotkey = QKeySequenceEdit()
         self.hotkey.setMaximumSequenceLength(1)
         clear_hotkey = QPushButton("Clear")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app.core.desktop.capture import list_monitors
-from agent_app.core.families.registry import FAMILIES
+from agent_app.core.families.registry import AUTO, FAMILIES
 from agent_app.core.settings import keychain
 from agent_app.core.settings.config import Settings, default_runs_dir
 from agent_app.core.settings.connection import ConnectionReport, check_connection
@@ -40,6 +40,13 @@ PIXEL_BUDGETS = (
     ("Balanced — about 2.1 megapixels", 2700 * 28 * 28),
     ("Economy — about 1 megapixel", 1280 * 28 * 28),
 )
+
+
+def add_family_choices(combo: QComboBox) -> None:
+    """Automatic, then every family with its coordinate convention in one line (Settings and saved tasks)."""
+    combo.addItem("Automatic (from the model name)", AUTO)
+    for f in FAMILIES.values():
+        combo.addItem(f.description, f.name)
 
 
 class _Probe(QObject):
@@ -57,7 +64,8 @@ class SettingsDialog(QDialog):
         self._probe.done.connect(self._probe_done)
 
         intro = QLabel(
-            "agent-app needs a UI-TARS-family model behind an OpenAI-compatible endpoint. Pick where yours runs."
+            "agent-app needs a GUI model (UI-TARS, Aguvis and the other supported families) behind an "
+            "OpenAI-compatible endpoint. Pick where yours runs."
             if first_run else ""
         )
         intro.setWordWrap(True)
@@ -76,8 +84,7 @@ class SettingsDialog(QDialog):
         self.model = QLineEdit()
         self.model.setPlaceholderText("empty: the first model the endpoint lists")
         self.family = QComboBox()
-        for f in FAMILIES.values():
-            self.family.addItem(f.label, f.name)
+        add_family_choices(self.family)
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setPlaceholderText("not needed for a local server")
@@ -265,7 +272,8 @@ class SettingsDialog(QDialog):
 
     def _probe_done(self, report: ConnectionReport) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setText(("✔ " if report.ok else "✖ ") + report.message)
+        note = report.family_note(self.family.currentData())
+        self.test_result.setText(("✔ " if report.ok else "✖ ") + report.message + (f" {note}" if note else ""))
         self.test_result.setProperty("state", "ok" if report.ok else "error")
         self.test_result.style().unpolish(self.test_result)
         self.test_result.style().polish(self.test_result)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from agent_app.core.control import RunControl
 from agent_app.core.desktop.input_listener import AgentActivity
 from agent_app.core.desktop.person import PersonRecorder
-from agent_app.core.errors import ConfigError
+from agent_app.core.errors import ConfigError, UnplacedModelError
 from agent_app.core.events import RunResult
 from agent_app.core.settings.config import RunConfig
 
@@ -98,6 +98,9 @@ class RunWorker(QObject):
         try:
             result: RunResult = run_task(self.config, self.control, [self.event.emit], guard=self.guard,
                                          activity=self.activity, person=self.person)
+        except UnplacedModelError as e:
+            self.failed.emit(e.saying("in Settings → Model family"))
+            return
         except ConfigError as e:
             self.failed.emit(str(e))
             return

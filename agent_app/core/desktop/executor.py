@@ -280,8 +280,7 @@ class PyAutoGUIExecutor:
         self.clipboard.write(text)
         self.press_keys(self.paste_keys)
         time.sleep(PASTE_SETTLE_S)
-        if saved is not None:
-            self.clipboard.write(saved)
+        self.clipboard.write(saved if saved is not None else "")  # an empty clipboard stays empty: no typed text left
 
     def _do_scroll(self, action: Action, check: Callable[[], None]) -> None:
         if action.has_point:

@@ -169,10 +169,13 @@ class GlobalInput:
             return self.error
         return None
 
-    def stop(self) -> None:
-        for listener in self._listeners:
+    def stop(self) -> list[threading.Thread]:
+        """Stop listening. Returns the listener threads: under X11 a mouse listener ends at its next event."""
+        stopped = list(self._listeners)
+        for listener in stopped:
             listener.stop()
         self._listeners.clear()
+        return stopped
 
     def set_hotkeys(self, bindings: dict[str, str], actions: dict[str, Callable[[], None]]) -> list[str]:
         """Bind {action: spec}; `actions` maps action names to callables (run on the listener thread)."""

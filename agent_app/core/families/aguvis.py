@@ -212,4 +212,4 @@ def _aguvis_call(a: Action) -> str | None:
 
 # Trained around 1280x720: 1280 patches of 28x28 keep a 720p screen at 1288x728 (as in training) and bring 1080p
 # down to 1316x728. Coordinates are 0..1, so the size affects accuracy only.
-AGUVIS = Aguvis("aguvis", "Aguvis", "unit", 1280 * FACTOR * FACTOR, max_images=1)
+AGUVIS = Aguvis("aguvis", "Aguvis", "unit", 1280 * FACTOR * FACTOR, max_images=1, model_names=(r"aguvis",))

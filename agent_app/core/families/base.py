@@ -7,6 +7,7 @@ messages, nothing else. `ChatFamily` holds what the families behind an OpenAI-co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,8 +32,7 @@ class Sampling:
     top_p: float | None = 0.9
     max_tokens: int = 1000
     frequency_penalty: float | None = 1.0
-
-
+    extra_body: dict[str, Any] = field(default_factory=dict)  # further request fields the family's server needs
 
 @dataclass(frozen=True)
 class Context:
@@ -57,6 +57,12 @@ class Family(Protocol):
     coordinates: str  # a key of COORDINATES
     max_images: int | None  # screenshots per request it was trained on (None: as configured)
     sampling: Sampling
+    model_names: tuple[str, ...]  # regular expressions (any case) for the endpoint model names that are its own
+
+    @property
+    def description(self) -> str:
+        """One line for a person: the family and its coordinate convention."""
+        ...
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         """(width, height) the model sees for a screenshot of this size, within the pixel budget."""
@@ -95,6 +101,7 @@ class ChatFamily:
     factor: int = FACTOR
     max_images: int | None = None
     sampling: Sampling = field(default_factory=Sampling)
+    model_names: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:
@@ -122,6 +129,27 @@ def image_part(url: str) -> dict[str, Any]:
 
 def text_part(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
+
+
+def text_message(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": [text_part(text)]}
+
+
+def screenshot_dialogue(head: list[dict[str, Any]], turns: list[Turn], current_image_url: str,
+                        history_text: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The layout the UI-TARS families were trained on: `head`, then per earlier step [user(its screenshot) while
+    it still travels] + assistant(the reply as `history_text` gives it), a person's note as a user text turn
+    where it was given, then user(the current screenshot)."""
+    messages = list(head)
+    for turn in turns:
+        if turn.kind == "note":
+            messages.append(text_message("user", turn.text))
+            continue
+        if turn.image_url:
+            messages.append({"role": "user", "content": [image_part(turn.image_url)]})
+        messages.append(text_message("assistant", history_text(turn.text)))
+    messages.append({"role": "user", "content": [image_part(current_image_url)]})
+    return messages
 
 
 def quote(text: str) -> str:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
-from agent_app.core.families.base import ChatFamily, Context, ParsedReply, image_part, quote, text_part
-from agent_app.core.families.uitars_parser import add_box_tokens, parse_uitars
+from agent_app.core.families.base import ChatFamily, Context, ParsedReply, quote, screenshot_dialogue, text_message
+from agent_app.core.families.uitars_parser import add_box_tokens, parse_uitars, point_tag
 from agent_app.core.geometry import FACTOR
 
 if TYPE_CHECKING:
@@ -102,16 +102,8 @@ class UITars(ChatFamily):
         return computer_use_prompt(instruction, language, self.action_space)
 
     def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
-        messages = [_text("system", SYSTEM_PROMPT), _text("user", self.prompt(context.task, context.language))]
-        for turn in turns:
-            if turn.kind == "note":
-                messages.append(_text("user", turn.text))
-                continue
-            if turn.image_url:
-                messages.append({"role": "user", "content": [image_part(turn.image_url)]})
-            messages.append(_text("assistant", self.history_text(turn.text)))
-        messages.append({"role": "user", "content": [image_part(current_image_url)]})
-        return messages
+        head = [text_message("system", SYSTEM_PROMPT), text_message("user", self.prompt(context.task, context.language))]
+        return screenshot_dialogue(head, turns, current_image_url, self.history_text)
 
     def parse(self, reply: str) -> ParsedReply:
         return parse_uitars(reply)
@@ -126,7 +118,7 @@ class UITars(ChatFamily):
 
     def _point(self, x: float, y: float) -> str:
         if self.point_style == "point":
-            return f"'<point>{round(x)} {round(y)}</point>'"
+            return f"'{point_tag(x, y)}'"
         if self.point_style == "box_tokens":
             return f"'<|box_start|>({round(x)},{round(y)})<|box_end|>'"
         return f"'({round(x)},{round(y)})'"
@@ -155,11 +147,12 @@ class UITars(ChatFamily):
         return None  # "move" has no UI-TARS spelling
 
 
-def _text(role: str, text: str) -> dict[str, Any]:
-    return {"role": role, "content": [text_part(text)]}
-
-
-UITARS_15 = UITars("uitars-1.5", "UI-TARS-1.5", "image", 16384 * FACTOR * FACTOR)
-UITARS_10 = UITars("uitars-1.0", "UI-TARS-1.0", "thousandths", 2700 * FACTOR * FACTOR, point_style="box_tokens")
+# Model names (HF repos, served and hosted ids): UI-TARS-1.5-7B; the 1.0 sizes 2B/7B/72B (-SFT, -DPO); Volcengine's
+# doubao-1-5-ui-tars-250428 and Seed1.5-VL / doubao-seed-… (not the ByteDance-Seed organisation, not Seed-OSS).
+UITARS_15 = UITars("uitars-1.5", "UI-TARS-1.5", "image", 16384 * FACTOR * FACTOR,
+                   model_names=(r"ui[-_ ]?tars[-_ ]?1[._-]?5(?![\d.])",))
+UITARS_10 = UITars("uitars-1.0", "UI-TARS-1.0", "thousandths", 2700 * FACTOR * FACTOR, point_style="box_tokens",
+                   model_names=(r"ui[-_ ]?tars[-_ ]?(?:1[._-]?0[-_ ]?)?(?:2|7|72)b(?![a-z\d])",))
 DOUBAO = UITars("doubao", "Doubao / Seed GUI", "thousandths", 5120 * FACTOR * FACTOR,
-                action_space=DOUBAO_ACTION_SPACE, point_style="point")
+                action_space=DOUBAO_ACTION_SPACE, point_style="point",
+                model_names=(r"doubao", r"(?<![a-z])seed[-_ ]?\d"))

@@ -245,6 +245,11 @@ def parse_point(value: str) -> tuple[float, float]:
     return nums[0], nums[1]
 
 
+def point_tag(x: float, y: float) -> str:
+    """A point as the `<point>` families write it (the inverse of `parse_point` for whole numbers)."""
+    return f"<point>{round(x)} {round(y)}</point>"
+
+
 _GROUP_TAGS = (("<|box_start|>", "<|box_end|>"), ("<point>", "</point>"), ("<bbox>", "</bbox>"))
 
 

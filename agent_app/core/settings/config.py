@@ -17,7 +17,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from agent_app.core.families.registry import DEFAULT_FAMILY, FAMILIES
+from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.files import replace_file
 from agent_app.core.typecheck import describe, field_types, fits, json_kind, shown
 
@@ -66,7 +66,7 @@ RULES: dict[str, Rule] = {
     "format_retries": Rule(minimum=0), "format_retry_temperature": Rule(minimum=0), "stuck_repeats": Rule(minimum=2),
     "settle_max_s": Rule(minimum=0), "takeover_threshold_px": Rule(minimum=1), "max_pixels": Rule(minimum=1),
     "language": Rule(choices=("en", "zh")), "confirm": Rule(choices=("never", "risky", "always")),
-    "model_family": Rule(choices=tuple(FAMILIES)),
+    "model_family": Rule(choices=CHOICES), "model_family_chosen": Rule(choices=("", AUTO)),
 }
 
 
@@ -141,7 +141,7 @@ class Settings:
     provider: str = "local-vllm"
     base_url: str = ""
     model: str = ""
-    model_family: str = DEFAULT_FAMILY
+    model_family: str = AUTO  # a new profile: the family the model name says (see `load_for_command_line`)
     language: str = "en"
     max_steps: int = 25
     history_images: int = 5
@@ -182,6 +182,16 @@ class Settings:
             log.warning("%s", p)
         return cls(**values), problems
 
+    @classmethod
+    def load_for_command_line(cls) -> tuple[Settings, list[str]]:
+        """`load_checked` for `agent-app run`: unless the saved profile names a family (the app's new profiles say
+        auto), the command line's own default family, the CLI contract's uitars-1.5."""
+        settings, problems = cls.load_checked()
+        data, _ = read_json_file(cls.path())
+        if not (isinstance(data, dict) and "model_family" in data):
+            settings.model_family = DEFAULT_FAMILY
+        return settings, problems
+
     def save(self) -> None:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +210,8 @@ class RunConfig:
     base_url: str = ""
     model: str = ""
     api_key: str | None = field(default=None, repr=False)
-    model_family: str = DEFAULT_FAMILY
+    model_family: str = DEFAULT_FAMILY  # "auto" until the runner has chosen from the model name
+    model_family_chosen: str = ""  # "auto" when the family was chosen from the model name
     language: str = "en"
     max_steps: int = 25
     history_images: int = 5
@@ -239,5 +250,7 @@ class RunConfig:
         data = asdict(self)
         data.pop("api_key", None)
         data.pop("task", None)
+        if not self.model_family_chosen:
+            data.pop("model_family_chosen")
         data["api_key_set"] = bool(self.api_key)
         return data

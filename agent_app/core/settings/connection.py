@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from agent_app.core.client import ModelClient, Sampling, describe_endpoint_error
+from agent_app.core.families.registry import AUTO, FAMILIES, detect
 
 
 @dataclass
@@ -16,6 +17,19 @@ class ConnectionReport:
     message: str
     models: list[str] = field(default_factory=list)
     model: str = ""
+    family: str = ""  # the family `auto` would choose for `model` ("" when the name says none)
+
+    def family_note(self, chosen: str) -> str:
+        """What the model's name says about the family choice `chosen` ("" when there is nothing to say)."""
+        if not self.ok:
+            return ""
+        if chosen == AUTO:
+            if not self.family:
+                return f"Automatic cannot tell the model family from the name {self.model!r}: choose one."
+            return f"Automatic model family: {FAMILIES[self.family].label}."
+        if self.family and self.family != chosen and chosen in FAMILIES:
+            return f"Its name says {FAMILIES[self.family].label}, not {FAMILIES[chosen].label}."
+        return ""
 
 
 def _tiny_png() -> str:
@@ -68,6 +82,8 @@ def check_connection(base_url: str, model: str, api_key: str | None, timeout: fl
                                         models, model)
             return ConnectionReport(False, str(e)[:300], models, model)
         took = time.perf_counter() - started
-        return ConnectionReport(True, f"Connected: {model} answered in {took:.1f} s.", models, model)
+        family = detect(model)
+        return ConnectionReport(True, f"Connected: {model} answered in {took:.1f} s.", models, model,
+                                family.name if family else "")
     finally:
         client.close()
