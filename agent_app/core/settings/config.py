@@ -66,6 +66,7 @@ RULES: dict[str, Rule] = {
     "format_retries": Rule(minimum=0), "format_retry_temperature": Rule(minimum=0), "stuck_repeats": Rule(minimum=2),
     "settle_max_s": Rule(minimum=0), "takeover_threshold_px": Rule(minimum=1), "max_pixels": Rule(minimum=1),
     "language": Rule(choices=("en", "zh")), "confirm": Rule(choices=("never", "risky", "always")),
+    "freshness": Rule(choices=("watch", "settle")),
     "model_family": Rule(choices=CHOICES), "model_family_chosen": Rule(choices=("", AUTO)),
 }
 
