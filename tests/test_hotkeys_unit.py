@@ -46,21 +46,14 @@ def test_agent_activity_marks_its_own_input():
     assert not a.acting()
 
 
-class FakeControl:
-    def __init__(self):
-        self.paused_by = None
-        self.stop_requested = False
-
-    def pause(self, by):
-        self.paused_by = by
-
-
 def test_takeover_rules_without_a_display():
-    gi = GlobalInput()
-    control = FakeControl()
-    took: list[str] = []
+    from agent_app.core.control import RunControl
     from agent_app.core.desktop.input_listener import _Watch
 
+    gi = GlobalInput()
+    gi.rest_s = 0.05
+    control = RunControl()
+    took: list[str] = []
     gi._watch = _Watch(control, 12, took.append, (100, 100))
     gi.activity.begin()
     gi._on_move(500, 500)  # the agent's own click moved the pointer
@@ -69,8 +62,13 @@ def test_takeover_rules_without_a_display():
     time.sleep(0.3)
     gi._on_move(505, 503)  # a jitter below the threshold
     assert control.paused_by is None
-    gi._on_move(560, 540)
+    gi._on_move(560, 540)  # the person's move: once the pointer rests (on the desktop) it is a takeover
+    for _ in range(100):
+        if control.paused_by:
+            break
+        time.sleep(0.02)
     assert control.paused_by == "takeover" and took == ["the pointer moved"]
+    gi.stop()
 
 
 def test_risky_actions():

@@ -1,6 +1,7 @@
-"""Issue 5 on a real X display: global hotkeys sent with `xdotool key`, the person's mouse and keyboard
-(made with xdotool) taking over a run while the agent's own clicks do not, hand-backs with a note, saved
-tasks, step-through confirmation and the single-instance rule."""
+"""Issues 5 and 10 on a real X display: global hotkeys sent with `xdotool key`, the person's mouse and keyboard
+(made with xdotool) taking over a run while the agent's own clicks do not, the person's use of agent-app's own
+windows (the strip) that is not a takeover, hand-backs with a note, saved tasks, step-through confirmation and
+the single-instance rule."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def window(qtbot, app_dirs, server, bridge):
     Settings(base_url=server.base_url, model=server.model, model_family="uitars-1.5", max_steps=12, wait_seconds=0.2,
              takeover_threshold_px=12).save()
     w = MainWindow(Settings.load(), hotkeys=bridge)
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     qtbot.waitExposed(w)
     yield w
@@ -54,6 +55,26 @@ def window(qtbot, app_dirs, server, bridge):
     bridge.taken_over.disconnect(w._on_taken_over)
     bridge.unwatch()
     w.strip.close()
+
+
+def glide(desktop, x: int, y: int, steps: int = 12) -> None:
+    """Move the pointer to (x, y) as a hand does: a trail of small moves, not one jump."""
+    x0, y0 = desktop.pointer()
+    for i in range(1, steps + 1):
+        desktop.xdotool("mousemove", "--sync", str(round(x0 + (x - x0) * i / steps)),
+                        str(round(y0 + (y - y0) * i / steps)))
+        time.sleep(0.015)
+
+
+def centre(widget) -> tuple[int, int]:
+    p = widget.mapToGlobal(widget.rect().center())
+    return p.x(), p.y()
+
+
+def stop_run(w: MainWindow) -> None:
+    """Before pytest-qt closes the window: a failed test must not leave a run that makes closing ask."""
+    if w.running:
+        w.run_thread.stop_and_wait()
 
 
 def trajectory(window: MainWindow) -> list[dict]:
@@ -105,7 +126,8 @@ def test_the_persons_mouse_takes_over_and_hands_back_with_a_note(qtbot, window, 
     window.task.setPlainText("work while I watch")
     window.start_run()
     qtbot.waitUntil(lambda: window.state == "takeover", timeout=20000)
-    assert window.strip.isVisible() and window.strip.secondary.text() == "Resume with note…"
+    qtbot.waitUntil(window.strip.isVisible, timeout=5000)  # back once the takeover's screenshot is taken
+    assert window.strip.secondary.text() == "Resume with note…"
     qtbot.wait(1000)
     asked = len(server.chat_requests())
     assert asked == 2  # the stale reply was dropped, nothing new was asked
@@ -168,11 +190,12 @@ def test_step_through_asks_before_every_action(qtbot, window, server, desktop):
     window.task.setPlainText("careful run")
     window.start_run()
     qtbot.waitUntil(lambda: window.state == "confirm", timeout=20000)
-    assert window.strip.primary.text() == "Allow" and "click (700, 500)" in window.strip.detail.toolTip()
-    qtbot.mouseClick(window.strip.primary, Qt.MouseButton.LeftButton)  # allow
+    assert window.isVisible() and not window.strip.isVisible()  # the window itself asks
+    assert "click (700, 500)" in window.banner.title.text()
+    qtbot.mouseClick(window.banner.allow_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.state == "confirm" and window.steps_done == 1, timeout=20000)
     assert desktop.pointer() == (700, 500)
-    qtbot.mouseClick(window.strip.secondary, Qt.MouseButton.LeftButton)  # skip
+    qtbot.mouseClick(window.banner.skip_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
     assert window.last_result.status == "finished"
     assert desktop.pointer() == (700, 500)  # the skipped click never happened
@@ -268,3 +291,73 @@ def test_a_click_into_a_window_that_would_swallow_it_is_refused_with_a_reason(qa
     assert desktop.pointer() == (100, 100)
     executor.execute(Action("click", x=600, y=600))
     assert desktop.pointer() == (600, 600)
+
+
+def wait_for_the_model(qtbot, window: MainWindow, server, requests: int) -> None:
+    """The agent is waiting for a (slow) reply: it looked, the strip is back on the screen."""
+    qtbot.waitUntil(lambda: len(server.chat_requests()) >= requests, timeout=20000)
+    qtbot.waitUntil(lambda: window.strip.isVisible(), timeout=5000)
+    qtbot.wait(300)  # the strip is mapped and painted
+
+
+def test_clicking_pause_on_the_strip_pauses_and_is_not_a_takeover(qtbot, window, server, desktop):
+    """The person reaches for the strip's Pause with the mouse while the agent runs: one click pauses."""
+    server.add(click_at(300, 700), {"text": click_at(350, 700), "delay": 3}, click_at(400, 700), FINISH)
+    window.task.setPlainText("work while I reach for Pause")
+    desktop.xdotool("mousemove", "--sync", "200", "900")
+    window.start_run()
+    wait_for_the_model(qtbot, window, server, 2)
+    glide(desktop, *centre(window.strip.primary))
+    assert window.strip.primary.text() == "Pause" and window.state == "running"  # nothing rearranged under it
+    desktop.xdotool("click", "1")
+    qtbot.waitUntil(lambda: window.control.paused_by == "user", timeout=5000)
+    assert window.state == "paused"
+    qtbot.waitUntil(lambda: window.steps_done == 2, timeout=10000)  # the step in flight finishes
+    qtbot.wait(500)
+    asked = len(server.chat_requests())
+    assert asked == 2 and window.control.paused_by == "user"  # held before the next step
+    wait_for_the_model(qtbot, window, server, 2)
+    glide(desktop, *centre(window.strip.primary))
+    assert window.strip.primary.text() == "Resume"
+    desktop.xdotool("click", "1")
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    assert window.last_result.status == "finished"
+    lines = trajectory(window)
+    kinds = [x["kind"] for x in lines]
+    assert "takeover" not in kinds and "person_actions" not in kinds
+    assert not any(x.get("intervened") for x in lines if x["kind"] == "note")
+    for request in server.chat_requests():
+        assert "took over" not in json.dumps(request["body"]["messages"])
+
+
+def test_a_correction_holds_the_desktop_click_and_not_the_note_typed_on_the_strip(qtbot, window, server, desktop):
+    """Take over by clicking a zenity window, then hand back with "Resume with note…" typed on the strip:
+    the correction is that one click; the note is exactly what was typed."""
+    zen = desktop.spawn(["zenity", "--entry", "--title", "Correction target", "--text", "Name"],
+                        stdout=subprocess.PIPE, text=True)
+    desktop.procs.append(zen)
+    zx, zy, zw, zh = desktop.wait_window("Correction target")
+    target = (zx + zw // 2, zy + zh // 2)
+    server.add(click_at(300, 700), {"text": click_at(350, 700), "delay": 3}, FINISH)
+    window.task.setPlainText("work while I correct you")
+    window.start_run()
+    wait_for_the_model(qtbot, window, server, 2)
+    glide(desktop, *target)
+    desktop.xdotool("click", "1")  # on the desktop: the person takes over
+    qtbot.waitUntil(lambda: window.state == "takeover", timeout=5000)
+    run_dir = window.run_dir
+    qtbot.waitUntil(lambda: (run_dir / "takeover-001.png").exists(), timeout=5000)
+    qtbot.waitUntil(lambda: window.strip.isVisible() and window.strip.secondary.isVisible(), timeout=5000)
+    qtbot.wait(300)
+    glide(desktop, *centre(window.strip.secondary))  # "Resume with note…"
+    desktop.xdotool("click", "1")
+    qtbot.waitUntil(lambda: window.strip.note.isVisible() and window.strip.note.hasFocus(), timeout=5000)
+    desktop.xdotool("type", "--delay", "30", "I picked the name field")
+    desktop.xdotool("key", "Return")
+    qtbot.waitUntil(lambda: window.last_result is not None, timeout=20000)
+    assert window.last_result.status == "finished"
+    lines = trajectory(window)
+    person = [x for x in lines if x["kind"] == "person_actions"]
+    assert len(person) == 1 and person[0]["actions"] == [{"type": "click", "x": target[0], "y": target[1]}]
+    note = next(x for x in lines if x["kind"] == "note")
+    assert note["intervened"] and note["note"] == "I picked the name field"

@@ -1,5 +1,7 @@
 """The desktop app with pytest-qt on a real X display: settings (with the real keychain), full runs driven
-through the window against the scripted server, pause / resume / stop, hand-overs and replays."""
+through the window against the scripted server, pause / resume / stop, hand-overs and replays, and the window
+speaking to a person (issue 10, item 9): settings instead of flags, unusable replies, final states, the run's
+own budget, reports without a browser, provider presets, ask-before-acting that shows where the action lands."""
 
 from __future__ import annotations
 
@@ -11,11 +13,18 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFormLayout, QMessageBox
 
+from agent_app.core.events import Event
+from agent_app.core.runs.reading import read_lines
 from agent_app.core.settings.config import Settings
+from agent_app.core.settings.presets import Preset, find_preset, save_presets
 from agent_app.ui.main_window import MainWindow
+from agent_app.ui.open_file import PathDialog
+from agent_app.ui.screenshot_view import MARK
 from agent_app.ui.settings_dialog import SettingsDialog
+from agent_app.ui.wording import SETTINGS
 
 pytestmark = pytest.mark.x11
 
@@ -37,13 +46,19 @@ def configured(app_dirs, server):
 @pytest.fixture
 def window(qtbot, configured):
     w = MainWindow(configured)
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     qtbot.waitExposed(w)
     yield w
     if w.running:
         w.run_thread.stop_and_wait()
     w.strip.close()
+
+
+def stop_run(w: MainWindow) -> None:
+    """Before pytest-qt closes the window: a failed test must not leave a run that makes closing ask."""
+    if w.running:
+        w.run_thread.stop_and_wait()
 
 
 def wait_ended(qtbot, window: MainWindow, timeout: int = 30000) -> None:
@@ -231,7 +246,7 @@ def test_call_user_brings_the_window_forward_and_resumes_with_the_reply(qtbot, w
 def test_a_run_that_cannot_start_says_what_to_do(qtbot, app_dirs):
     Settings(base_url="not a url", max_steps=3).save()
     w = MainWindow(Settings.load())
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     w.task.setPlainText("anything")
     w.start_run()
@@ -302,7 +317,7 @@ def test_tray_and_notifications_degrade_gracefully(qtbot, window):
 
 def test_run_without_settings_asks_for_an_endpoint_first(qtbot, app_dirs, server):
     w = MainWindow(Settings.load())
-    qtbot.addWidget(w)
+    qtbot.addWidget(w, before_close_func=stop_run)
     w.show()
     server.add(FINISH)
 
@@ -312,6 +327,8 @@ def test_run_without_settings_asks_for_an_endpoint_first(qtbot, app_dirs, server
             QTimer.singleShot(50, fill)
             return
         assert "Welcome" in d.windowTitle()
+        assert d.buttons.button(QDialogButtonBox.StandardButton.Save).text() == "Save and run"
+        assert d.base_url.text() == "http://localhost:8000/v1"  # the Local vLLM preset, filled in
         d.base_url.setText(server.base_url)
         assert d.family.currentData() == "auto"  # a new profile; "scripted-ui-tars" names no family: choose one
         d.family.setCurrentIndex(d.family.findData("uitars-1.5"))
@@ -342,3 +359,181 @@ def test_watching_with_the_window_shown_does_not_steal_the_targets_focus(qtbot, 
     wait_ended(qtbot, window)
     assert window.last_result.status == "finished"
     assert zen.communicate(timeout=10)[0] == "abc\n"  # every key reached the target, none went to our window
+
+
+# ---------------------------------------------------------------- the window speaks to a person (issue 10, item 9)
+LONG_THOUGHT = ("The Save button sits at the bottom right of the dialog. " * 12).strip()
+
+
+def confirm_click(x: int, y: int) -> str:
+    return (f"Thought: {LONG_THOUGHT}\nAction: click(start_box='({round(x * 1932 / 1920)},"
+            f"{round(y * 1092 / 1080)})')")
+
+
+def test_ask_before_acting_shows_where_the_action_lands(qtbot, window, server, desktop):
+    """Step-through: the window comes forward with the proposed click marked on this step's screenshot and the
+    model's thought in full; Skip, then Allow the rest of this run."""
+    window.settings.confirm = "always"
+    desktop.xdotool("mousemove", "--sync", "100", "100")
+    server.add(confirm_click(700, 500), confirm_click(720, 520), confirm_click(740, 540), FINISH)
+    window.task.setPlainText("careful run")
+    window.start_run()
+    qtbot.waitUntil(lambda: window.state == "confirm", timeout=20000)
+    assert window.isVisible() and not window.strip.isVisible()
+    assert window.banner.kind == "confirm" and "click (700, 500)" in window.banner.title.text()
+    assert all(b.isVisible() for b in (window.banner.allow_button, window.banner.skip_button,
+                                        window.banner.rest_button))
+    assert window.banner.rest_button.text() == "Allow the rest of this run"
+    detail = window.detail
+    assert "proposed" in detail.title.text() and detail.thought.text() == LONG_THOUGHT
+    assert detail.view.pixmap is not None and not detail.view.pixmap.isNull()
+    assert detail.view.line["actions"] == [{"type": "click", "x": 700, "y": 500}]
+    qtbot.wait(100)
+    mark = detail.view.to_widget(700, 500)
+    picture = detail.view.grab().toImage()
+    centre = QColor(picture.pixel(round(mark.x()), round(mark.y())))
+    assert max(abs(centre.red() - MARK.red()), abs(centre.green() - MARK.green()),
+               abs(centre.blue() - MARK.blue())) < 40  # the mark is drawn where the click will land
+    qtbot.keyClicks(window.banner.reply, "not that one")
+    qtbot.mouseClick(window.banner.skip_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "confirm" and window.steps_done == 1, timeout=20000)
+    assert desktop.pointer() == (100, 100)  # the skipped click never happened
+    assert window.steps.data(window.steps.index(0, 0)).startswith("1. Skipped: click (700, 500)")
+    qtbot.mouseClick(window.banner.rest_button, Qt.MouseButton.LeftButton)
+    wait_ended(qtbot, window)
+    assert window.last_result.status == "finished" and desktop.pointer() == (740, 540)  # step 3 was not asked
+    lines = read_lines(Path(window.last_result.run_dir))
+    steps = [x for x in lines if x["kind"] == "step"]
+    assert [x.get("skipped") for x in steps] == [True, False, False, False]
+    declined = [x for x in lines if x["kind"] == "note" and x.get("declined")]
+    assert len(declined) == 1 and declined[0]["note"] == "not that one"
+    window.list.setCurrentIndex(window.steps.index(0, 0))
+    assert "Skipped" in window.detail.note.text()
+
+
+def test_unusable_replies_appear_in_the_viewer_with_their_raw_text(qtbot, window, server):
+    server.add("I would like to click the button, please.", FINISH)
+    window.task.setPlainText("anything")
+    window.start_run()
+    wait_ended(qtbot, window)
+    assert window.last_result.status == "finished"
+    rows = [window.steps.data(window.steps.index(i, 0)) for i in range(window.steps.rowCount())]
+    assert rows[0].startswith("Unusable reply (attempt 1)")
+    window.list.setCurrentIndex(window.steps.index(0, 0))
+    assert window.detail.title.text() == "Unusable reply (attempt 1)"
+    assert window.detail.raw.isVisible()
+    assert window.detail.raw.toPlainText() == "I would like to click the button, please."
+    window.open_run(Path(window.last_result.run_dir))  # the replay lists it too
+    assert window.steps.data(window.steps.index(0, 0)).startswith("Unusable reply")
+
+
+def test_failures_name_settings_not_flags(qtbot, window, server):
+    server.add(*["Not an action."] * 3)
+    window.task.setPlainText("anything")
+    window.start_run()
+    wait_ended(qtbot, window)
+    assert window.last_result.status == "error" and "--model-family" in window.last_result.error
+    text = window.banner.text.text()
+    assert "Settings → Model → Model family" in text and "--" not in text
+
+
+@pytest.mark.parametrize("ending", ["finished", "max_steps", "stopped", "asked", "error"])
+def test_the_status_line_ends_on_the_final_state(qtbot, window, server, ending):
+    window.settings.max_steps = 2
+    replies = {
+        "finished": [FINISH], "max_steps": [click_at(300, 300), click_at(320, 300)],
+        "stopped": [{"text": click_at(300, 300), "delay": 10}],
+        "asked": ["Thought: Which account?\nAction: call_user()"], "error": ["Not an action."] * 3,
+    }[ending]
+    server.add(*replies)
+    window.task.setPlainText("end somehow")
+    window.start_run()
+    if ending == "stopped":
+        qtbot.waitUntil(lambda: len(server.chat_requests()) == 1, timeout=20000)
+        window.stop_run()
+    if ending == "asked":
+        qtbot.waitUntil(lambda: window.state == "call_user", timeout=20000)
+        qtbot.mouseClick(window.banner.end_button, Qt.MouseButton.LeftButton)
+    wait_ended(qtbot, window)
+    qtbot.wait(300)  # any late event from the run's thread has arrived
+    expected = {"finished": "Finished", "max_steps": "Budget used up", "stopped": "Stopped",
+                "asked": "Ended: asked for help", "error": "Error"}[ending]
+    assert window.state_label.text() == expected
+    assert window.run_button.isEnabled() and not window.stop_button.isEnabled()
+    assert not window.strip.isVisible()
+    window._on_event(Event("status", 2, {"status": "running"}))  # a straggler from the run's last moments
+    assert window.state_label.text() == expected
+
+
+def test_the_status_line_shows_the_runs_own_budget_and_model(qtbot, window, server):
+    save_presets([Preset("Short", "a short saved task", max_steps=3, model="ui-tars-72b")])
+    server.model = "ui-tars-72b"
+    server.add({"text": click_at(300, 300), "delay": 1.5}, FINISH)
+    window.start_run(preset=find_preset("Short"))
+    qtbot.waitUntil(lambda: bool(window.run_settings), timeout=20000)
+    assert window.step_label.text() == "Step 0 of 3"  # the settings say 10
+    assert window.model_label.text().startswith("ui-tars-72b")
+    wait_ended(qtbot, window)
+    assert window.step_label.text() == "Step 2 of 3"
+    window.open_run(Path(window.last_result.run_dir))  # a replay too shows the run's own
+    assert window.step_label.text() == "Step 2 of 3" and window.model_label.text().startswith("ui-tars-72b")
+
+
+def test_open_report_without_a_browser_shows_the_path_to_copy(qtbot, window, server):
+    server.add(FINISH)
+    window.task.setPlainText("make a report")
+    window.start_run()
+    wait_ended(qtbot, window)
+    dialog = window.open_report()  # this machine has no browser: no program opens file URLs
+    assert isinstance(dialog, PathDialog)
+    qtbot.addWidget(dialog)
+    report = Path(window.last_result.run_dir) / "report.html"
+    assert dialog.path.text() == str(report) and report.is_file()
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == str(report)
+    assert dialog.copy_button.text().startswith("Copied")
+    dialog.reject()
+
+
+def test_provider_presets_fill_in_but_never_replace_what_was_typed(qtbot, app_dirs):
+    d = _dialog(qtbot, Settings(), first_run=True)
+    assert d.provider.currentData() == "local-vllm" and d.base_url.text() == "http://localhost:8000/v1"
+    assert d.result_settings().configured  # Save on the welcome dialog gives a usable endpoint
+    d.provider.setCurrentIndex(d.provider.findData("openrouter"))  # a preset's URL is replaced
+    assert d.base_url.text() == "https://openrouter.ai/api/v1" and d.model.text() == "bytedance/ui-tars-1.5-7b"
+    d.base_url.setText("http://gpu-box:9000/v1")
+    d.model.setText("my-finetune")
+    d.provider.setCurrentIndex(d.provider.findData("volcengine"))  # typed values stay
+    assert d.base_url.text() == "http://gpu-box:9000/v1" and d.model.text() == "my-finetune"
+    assert d.use_preset_url.isVisibleTo(d) and "ark.cn-beijing" in d.use_preset_url.text()
+    qtbot.mouseClick(d.use_preset_url, Qt.MouseButton.LeftButton)
+    assert d.base_url.text() == "https://ark.cn-beijing.volces.com/api/v3" and not d.use_preset_url.isVisibleTo(d)
+    d.base_url.clear()
+    d.provider.setCurrentIndex(d.provider.findData("local-vllm"))
+    assert d.base_url.text() == "http://localhost:8000/v1"
+    d.provider.setCurrentIndex(d.provider.findData("custom"))  # custom fills nothing
+    assert d.base_url.text() == "http://localhost:8000/v1"
+
+
+def test_every_setting_the_messages_name_is_where_they_say(qtbot, app_dirs):
+    d = _dialog(qtbot, Settings())
+    tabs = {d.tabs.tabText(i): d.tabs.widget(i) for i in range(d.tabs.count())}
+    places = [v.split(" → ")[1:] for v in SETTINGS.values() if v.startswith("Settings → ")]
+    assert places
+    for tab, label in places:
+        assert tab in tabs, tab
+        form = tabs[tab].findChild(QFormLayout)
+        labels = [form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text() for row in range(form.rowCount())
+                  if form.itemAt(row, QFormLayout.ItemRole.LabelRole) is not None]
+        assert label in labels, (tab, label, labels)
+
+
+def test_the_detail_pane_starts_at_the_top_of_each_step(qtbot, window):
+    long = {"kind": "step", "step": 1, "thought": "A long thought.\n" * 200, "actions": [], "response": "x"}
+    window.resize(900, 600)
+    window.detail.show_line(long, None)
+    bar = window.detail.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)
+    bar.setValue(bar.maximum())
+    window.detail.show_line({**long, "step": 2}, None)
+    assert bar.value() == 0

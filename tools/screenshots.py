@@ -144,8 +144,25 @@ def main() -> None:
     step(always, lambda: (shot("history", dialogs["history"]), dialogs["history"].reject()))
     step(always, lambda: show_strip("takeover", "You have control", "The agent waits. Resume when you are done."))
     step(always, lambda: shot("strip-takeover", window.strip))
-    step(always, lambda: show_strip("confirm", "Allow this?", "click (812, 345) — step-through mode"))
-    step(always, lambda: shot("strip-confirm", window.strip))
+    step(always, lambda: window.strip.hide())
+
+    def careful_run() -> None:
+        """Ask-before-acting: the proposed click marked where it will land, the thought in full."""
+        window.settings.confirm = "always"
+        sx, sy = round((width // 2 + 40) * mw / width), round((height // 3) * mh / height)
+        server.add({"text": "Thought: The document is saved. To close the editor I click the window's close "
+                            "button in its title bar; unsaved changes would be lost, but everything is saved."
+                            f"\nAction: click(start_box='({sx},{sy})')", "delay": 0.6},
+                   {"text": "Thought: Done.\nAction: finished(content='Closed the editor.')", "delay": 0.6})
+        window.task.setPlainText("Close the editor")
+        window.start_run()
+
+    step(always, careful_run)
+    step(lambda: window.state == "confirm", lambda: None)
+    step(always, lambda: shot("main-confirm"))
+    step(always, lambda: window.answer_confirmation(allow=False, note="Leave it open"))
+    step(lambda: not window.running and window.last_result is not None, lambda: None)
+    step(always, lambda: shot("main-ended"))
     QTimer.singleShot(800, advance)
     app.exec()
     server.stop()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from agent_app.core.errors import Stopped, TakenOver
 
 POLL_S = 0.02  # how often blocking waits look at the stop flag: stop lands within ~20 ms
+HOLD_MAX_S = 10.0  # a hold the input listener never settles (it died) must not freeze the run
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Resumption:
     note: str = ""
     intervened: bool = False
     decline: bool = False  # the person will not help: end a call_user hand-over as `call_user`
+    allow_rest: bool = False  # a confirmation answered "Allow the rest of this run": stop asking
 
 
 class RunControl:
@@ -27,6 +29,7 @@ class RunControl:
         self._paused_by: str | None = None
         self._resumption: Resumption | None = None
         self._interventions = 0
+        self._held = False
 
     # ---- requests (any thread) ----
     def stop(self, reason: str = "stopped by the user") -> None:
@@ -45,13 +48,21 @@ class RunControl:
                 self._interventions += 1
             self._cond.notify_all()
 
-    def resume(self, note: str = "", decline: bool = False) -> None:
+    def resume(self, note: str = "", decline: bool = False, allow_rest: bool = False) -> None:
         with self._cond:
             if self._paused_by is not None:
                 intervened = self._interventions > 0
                 self._interventions = 0
-                self._resumption = Resumption(note=note, intervened=intervened, decline=decline)
+                self._resumption = Resumption(note=note, intervened=intervened, decline=decline,
+                                              allow_rest=allow_rest)
                 self._paused_by = None
+            self._cond.notify_all()
+
+    def hold(self, held: bool) -> None:
+        """Hold the agent at its next check while the person's pointer is on its way somewhere: until it comes
+        to rest it is not known whether the person is taking over or reaching for agent-app's own controls."""
+        with self._cond:
+            self._held = held
             self._cond.notify_all()
 
     # ---- state ----
@@ -67,11 +78,21 @@ class RunControl:
         """Raise Stopped if a stop was requested, TakenOver if the person has just taken the controls.
 
         Other pauses (the Pause button, a hand-over) let the current step finish and hold at the next one.
+        While held (see `hold`) it waits until the hold is settled one way or the other.
         """
+        if self._held:
+            self._wait_out_hold()
         if self._stop_reason is not None:
             raise Stopped(self._stop_reason)
         if self._paused_by == "takeover":
             raise TakenOver("the person took over")
+
+    def _wait_out_hold(self) -> None:
+        deadline = time.monotonic() + HOLD_MAX_S
+        with self._cond:
+            while (self._held and self._stop_reason is None and self._paused_by != "takeover"
+                   and time.monotonic() < deadline):
+                self._cond.wait(POLL_S)
 
     def _check_stop(self) -> None:
         if self._stop_reason is not None:

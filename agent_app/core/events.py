@@ -10,8 +10,8 @@ STATUSES = ("running", "paused", "finished", "call_user", "max_steps", "stopped"
 
 @dataclass
 class Event:
-    """What just happened. `kind`: started, status, captured, model_text, model_replied, parsed, executed,
-    recorded, note, person_actions, retry, ended."""
+    """What just happened. `kind`: started, status, captured, model_text, model_replied, format_error, parsed,
+    executed, recorded, note, person_actions, retry, ended."""
 
     kind: str
     step: int = 0

@@ -319,6 +319,7 @@ class Agent:
                 self.recorder.append(
                     {"kind": "format_error", "time": time.time(), "error": str(e), "response": reply.text}
                 )
+                self.emit("format_error", error=str(e), response=reply.text, attempt=attempt + 1)
                 if attempt == self.config.format_retries:
                     raise FormatError(
                         f"the model's reply could not be understood {attempt + 1} time(s) in a row ({e}); "
@@ -336,6 +337,8 @@ class Agent:
         self.control.pause("confirm")
         self._status("paused", by="confirm", reason=reason, actions=actions, thought=self.last_thought)
         resumption = self.control.wait_while_paused() or Resumption()
+        if resumption.allow_rest:  # "Allow the rest of this run": no more asking
+            self.config.confirm = "never"
         self._status("running")
         return resumption if resumption.decline else None
 

@@ -1,7 +1,8 @@
 """The small always-on-top strip a run collapses the window into.
 
 Modes: running (Pause, Stop, Show), paused (Resume), takeover (the person has control: Resume, Resume with
-a note, Stop) and confirm (Allow or Skip the proposed action). It sits at the top centre of the monitor the
+a note, Stop). A confirmation (ask-before-acting) is asked in the main window, which shows where the action
+would land; the strip steps aside meanwhile. It sits at the top centre of the monitor the
 agent works on and is taken off the screen (by the run's ScreenGuard) whenever the agent looks or acts, so
 the model never sees it and never clicks it.
 """
@@ -19,7 +20,7 @@ STATE_COLORS = {
 MODES = {  # mode → (primary text, secondary text or None)
     "running": ("Pause", None), "starting": ("Pause", None), "stopping": ("Pause", None),
     "paused": ("Resume", None), "call_user": ("Resume", None),
-    "takeover": ("Resume", "Resume with note…"), "confirm": ("Allow", "Skip"),
+    "takeover": ("Resume", "Resume with note…"),
 }
 
 
@@ -99,7 +100,7 @@ class ControlStrip(QWidget):
         self.state.setText(text)
         primary, secondary = MODES.get(mode, ("Pause", None))
         self.primary.setText(primary)
-        self.primary.setObjectName("stripPrimary" if mode in ("takeover", "confirm") else "")
+        self.primary.setObjectName("stripPrimary" if mode == "takeover" else "")
         self.primary.style().unpolish(self.primary)
         self.primary.style().polish(self.primary)
         self.primary.setEnabled(mode != "stopping")
@@ -109,8 +110,8 @@ class ControlStrip(QWidget):
         if mode != "takeover":
             self.note.hide()
             self.note.clear()
-        # The person works with the keyboard during a takeover or a confirmation; otherwise never take focus.
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, mode not in ("takeover", "confirm"))
+        # The person works with the keyboard during a takeover (the note); otherwise never take focus.
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, mode != "takeover")
         self.adjustSize()
 
     def ask_note(self) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -26,6 +25,8 @@ from agent_app.core.errors import AgentAppError
 from agent_app.core.runs import reading
 from agent_app.core.runs.reading import RunInfo
 from agent_app.ui.models import LineRole, RunsTableModel
+from agent_app.ui.open_file import open_path
+from agent_app.ui.wording import for_person
 
 
 class HistoryDialog(QDialog):
@@ -122,14 +123,14 @@ class HistoryDialog(QDialog):
             try:
                 report = reading.ensure_report(run.path)
             except AgentAppError as e:
-                QMessageBox.warning(self, "No report", str(e))
+                QMessageBox.warning(self, "No report", for_person(str(e)))
                 return
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(report)))
+            open_path(report, "the report", self)
 
     def _reveal(self) -> None:
         run = self.selected()
         if run:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(run.path)))
+            open_path(run.path, "the run folder", self)
 
     def _rerun(self) -> None:
         run = self.selected()

@@ -1,5 +1,6 @@
 """Global hotkeys and takeover detection for the app: the core's GlobalInput, its callbacks turned into Qt
-signals (they arrive on pynput's threads). The emergency stop acts at once, on the listener thread."""
+signals (they arrive on pynput's threads), told which windows are ours. The emergency stop acts at once, on the
+listener thread."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from agent_app.core.control import RunControl
 from agent_app.core.desktop.input_listener import GlobalInput
 from agent_app.core.desktop.person import PersonRecorder
+from agent_app.ui.own_windows import OwnWindowTracker
 
 
 class HotkeyBridge(QObject):
@@ -20,6 +22,8 @@ class HotkeyBridge(QObject):
         super().__init__()
         self.input = global_input or GlobalInput()
         self.error = self.input.start()
+        self.own_windows = OwnWindowTracker()  # input on agent-app's own windows is not the person's takeover
+        self.input.set_own_windows(self.own_windows)
         self.current_control: Callable[[], RunControl | None] = lambda: None
 
     @property
@@ -50,3 +54,4 @@ class HotkeyBridge(QObject):
 
     def close(self) -> None:
         self.input.stop()
+        self.own_windows.close()

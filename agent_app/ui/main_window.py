@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QPixmap
+from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from agent_app import __version__
 from agent_app.core.control import RunControl
 from agent_app.core.desktop.person import PersonRecorder
-from agent_app.core.errors import ConfigError
+from agent_app.core.errors import AgentAppError, ConfigError
 from agent_app.core.events import Event, RunResult
 from agent_app.core.families.registry import AUTO, FAMILIES
 from agent_app.core.runs import reading
@@ -40,19 +40,29 @@ from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
 from agent_app.ui.history import HistoryDialog
 from agent_app.ui.hotkeys import HotkeyBridge
-from agent_app.ui.models import LineRole, StepListModel
+from agent_app.ui.models import LineRole, StepListModel, describe_actions
+from agent_app.ui.open_file import open_path
 from agent_app.ui.presets_dialog import PresetsDialog
 from agent_app.ui.resources import icon
 from agent_app.ui.screens import screen_for_monitor
 from agent_app.ui.settings_dialog import SettingsDialog
 from agent_app.ui.step_view import StepDelegate, StepDetail
 from agent_app.ui.tray import Tray
+from agent_app.ui.wording import for_person
 from agent_app.ui.worker import RunThread, RunWorker, ScreenGuard
 
 END_TITLES = {
     "finished": "Done", "max_steps": "Step budget used up", "call_user": "The model asked for help",
     "stopped": "Stopped", "error": "The run failed",
 }
+STATE_LABELS = {
+    "idle": "Ready", "starting": "Starting…", "running": "Running", "paused": "Paused", "call_user": "Needs you",
+    "stopping": "Stopping…", "takeover": "You have control", "confirm": "Allow this?", "replay": "Replay",
+    # how a run ended (the status line stays on it)
+    "finished": "Finished", "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up",
+    "asked": "Ended: asked for help", "incomplete": "Incomplete",
+}
+ACTIVE_STATES = ("starting", "running", "paused", "call_user", "stopping", "takeover", "confirm")
 WHAT_NEXT = {
     "max_steps": "Raise the step budget in Settings, or split the task into smaller ones.",
     "stopped": "Everything up to here is saved; press Run to start again.",
@@ -82,6 +92,7 @@ class MainWindow(QMainWindow):
         self._last_thought = ""
         self.doctor: Any = None  # Help → Check this computer… while it runs (a DoctorRun)
         self.doctor_dialog: Any = None
+        self._shot: Any = None  # the latest screenshot the model got (for a confirmation)
 
         # ---- task row ----
         self.task = QPlainTextEdit()
@@ -129,6 +140,9 @@ class MainWindow(QMainWindow):
         self.banner.end_run.connect(self.end_hand_over)
         self.banner.open_report.connect(self.open_report)
         self.banner.open_settings.connect(self.open_settings)
+        self.banner.allow.connect(lambda: self.answer_confirmation(allow=True))
+        self.banner.allow_rest.connect(lambda: self.answer_confirmation(allow=True, rest=True))
+        self.banner.skip.connect(lambda note: self.answer_confirmation(allow=False, note=note))
         self.steps = StepListModel(self)
         self.list = QListView()
         self.list.setObjectName("stepList")
@@ -252,23 +266,21 @@ class MainWindow(QMainWindow):
 
     def _set_state(self, state: str, detail: str = "") -> None:
         self.state = state
-        labels = {"idle": "Ready", "starting": "Starting…", "running": "Running", "paused": "Paused",
-                  "call_user": "Needs you", "stopping": "Stopping…", "finished": "Finished",
-                  "stopped": "Stopped", "error": "Error", "max_steps": "Budget used up", "replay": "Replay",
-                  "takeover": "You have control", "confirm": "Allow this?"}
-        self.state_label.setText(labels.get(state, state))
+        label = STATE_LABELS.get(state, state.replace("_", " ").capitalize())
+        self.state_label.setText(label)
         self.state_label.setProperty("state", state)
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
-        active = state in ("starting", "running", "paused", "call_user", "stopping", "takeover", "confirm")
+        active = state in ACTIVE_STATES
         paused = state in ("paused", "call_user", "takeover", "confirm")
+        waits = state in ("paused", "call_user", "takeover")  # Pause becomes Resume; a confirmation is answered
         self.run_button.setEnabled(not active)
         self.act_run.setEnabled(not active)
         self.task.setReadOnly(active)
-        self.pause_button.setEnabled(active and state != "stopping")
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setEnabled(active and state not in ("stopping", "confirm"))  # a confirmation is answered
+        self.pause_button.setText("Resume" if waits else "Pause")
         self.stop_button.setEnabled(active and state != "stopping")
-        self.strip.set_mode(state, labels.get(state, state) + (f" — {detail}" if detail else ""))
+        self.strip.set_mode(state, label + (f" — {detail}" if detail else ""))
         tray_state = {"call_user": "call_user", "takeover": "call_user", "confirm": "call_user",
                       "error": "error"}.get(state, "running" if active else "idle")
         if state == "paused":
@@ -302,7 +314,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message("info", "Type a task first", "Say what the agent should do, in plain words.")
             self.task.setFocus()
             return
-        if not self.settings.configured and not self.open_settings(first_run=True):
+        if not self.settings.configured and not self.open_settings(first_run=True, then_run=True):
             return
         overrides = preset.overrides() if preset else {}
         config = RunConfig.from_settings(text, self.settings, api_key=resolve_api_key(), call_user_pauses=True,
@@ -323,6 +335,7 @@ class MainWindow(QMainWindow):
         self.detail.show_line(None, None)
         self.banner.hide()
         self.follow, self.tokens, self.steps_done, self.run_dir, self.run_settings = True, [0, 0], 0, None, {}
+        self._shot = None
         self.list_title.setText("Steps")
         self.empty_hint.setVisible(True)
         self.strip.set_detail(text)
@@ -346,7 +359,9 @@ class MainWindow(QMainWindow):
             return
         if self.control.paused_by == "call_user":
             self.resume_with_note(self.banner.reply.text())
-        elif self.control.paused_by in ("takeover", "confirm"):
+        elif self.control.paused_by == "confirm":
+            return  # answered only by Allow / Skip: a pause hotkey must not allow an action
+        elif self.control.paused_by == "takeover":
             self.resume_with_note("")
         elif self.control.paused_by:
             self.control.resume()
@@ -363,19 +378,28 @@ class MainWindow(QMainWindow):
         if self.control and self.control.paused_by:
             self.banner.hide()
             self.control.resume(note=note.strip())
-            self._set_state("running")
-            if self.collapse_during_runs:
-                self.hide()
-                self.strip.show()
+            self._back_to_work()
+
+    def answer_confirmation(self, allow: bool, rest: bool = False, note: str = "") -> None:
+        """Allow the proposed action (and, with `rest`, every later one of this run) or skip it (`note`: why)."""
+        if self.control and self.control.paused_by == "confirm":
+            self.banner.hide()
+            self.control.resume(note=note.strip(), decline=not allow, allow_rest=rest)
+            self.follow = True
+            self._back_to_work()
+
+    def _back_to_work(self) -> None:
+        self._set_state("running")
+        if self.collapse_during_runs:
+            self.hide()
+            self.strip.show()
 
     def _strip_secondary(self) -> None:
-        """Takeover: 'Resume with note…'; confirmation: 'Skip'."""
+        """Takeover: 'Resume with note…'."""
         if not self.control:
             return
         if self.control.paused_by == "takeover":
             self.strip.ask_note()
-        elif self.control.paused_by == "confirm":
-            self.control.resume(decline=True)
 
     def end_hand_over(self) -> None:
         """The person will not help: end the run as call_user."""
@@ -396,6 +420,11 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(
                     f"Model family: {_family_text(self.run_settings['model_family'])}, chosen from the model name "
                     f"{self.run_settings['model']!r}", 15000)
+        elif event.kind == "captured":
+            self._shot = d["screenshot"]
+        elif event.kind == "format_error":
+            self._append_line({"kind": "format_error", "error": d["error"], "response": d["response"],
+                               "attempt": d.get("attempt"), "after_step": event.step})
         elif event.kind == "model_text":
             self.strip.set_detail(_thought_so_far(d["text"]))
         elif event.kind == "parsed":
@@ -413,15 +442,17 @@ class MainWindow(QMainWindow):
             self._append_line({"kind": "person_actions", "actions": [a.to_json() for a in d["actions"]]})
         elif event.kind == "note":
             self._append_line({"kind": "note", "note": d["note"], "intervened": d["intervened"],
-                               "after_step": event.step})
+                               "declined": d.get("declined", False), "after_step": event.step})
         elif event.kind == "retry":
-            self.statusBar().showMessage(d["message"], 8000)
+            self.statusBar().showMessage(for_person(d["message"]), 8000)
         elif event.kind == "status":
             self._on_status(d)
         self._update_status_line()
 
     def _on_status(self, d: dict[str, Any]) -> None:
         status = d.get("status")
+        if not self.running:  # the run has ended: its final state stays
+            return
         if status == "running" and self.state not in ("stopping",):
             self._set_state("running", d.get("detail", ""))
         elif status == "paused" and d.get("by") == "call_user":
@@ -439,13 +470,33 @@ class MainWindow(QMainWindow):
                 self.banner.show_message("takeover", "You have control",
                                          "The agent waits. Add a note for the model if you like, then Resume.")
         elif status == "paused" and d.get("by") == "confirm":
-            self._set_state("confirm")
-            acts = "; ".join(a.describe() for a in d.get("actions") or [])
-            self.strip.set_detail(f"{acts} — {d.get('reason', '')}")
-            self.strip.show()
-            self.tray.notify("agent-app asks before acting", f"{acts}\n{d.get('reason', '')}")
+            self._ask_before_acting(d)
         elif status == "paused":
             self._set_state("paused")
+            self.strip.show()  # the agent's last action took it off the screen: Resume must be in reach
+
+    def _ask_before_acting(self, d: dict[str, Any]) -> None:
+        """The window comes forward with the proposed action marked on this step's screenshot, where it will
+        land, and the model's thought in full: Allow, Skip, or Allow the rest of this run."""
+        self._set_state("confirm")
+        actions = [a.to_json() for a in d.get("actions") or []]
+        reason = str(d.get("reason") or "")
+        shot = self._shot
+        pixmap = None
+        proposal: dict[str, Any] = {"kind": "proposal", "step": self.steps_done + 1, "actions": actions,
+                                    "thought": d.get("thought") or self._last_thought, "reason": reason}
+        if shot is not None:
+            pixmap = QPixmap()
+            pixmap.loadFromData(shot.png, "PNG")
+            proposal["monitor"] = shot.monitor.to_json()
+        self.follow = False
+        self.list.clearSelection()
+        self.detail.show_line(proposal, pixmap)
+        self.strip.hide()  # the window itself asks now
+        self.bring_forward()
+        what = describe_actions(proposal)
+        self.banner.show_message("confirm", f"Allow this? {what}", f"Asking because: {reason}." if reason else "")
+        self.tray.notify("agent-app asks before acting", f"{what}\n{reason}")
 
     def _append_line(self, line: dict[str, Any]) -> None:
         self.empty_hint.setVisible(False)
@@ -471,13 +522,14 @@ class MainWindow(QMainWindow):
         self.tick.stop()
         self._update_status_line()
         self.strip.hide()
-        self._set_state(result.status)
+        self.banner.hide()
+        self._set_state("asked" if result.status == "call_user" else result.status)
         self.bring_forward()
         title = END_TITLES.get(result.status, result.status)
         if result.status == "finished":
             text = result.final_answer or "The model reports the task is complete."
         else:
-            text = result.error or ""
+            text = for_person(result.error)
             if WHAT_NEXT.get(result.status):
                 text = f"{text}\n{WHAT_NEXT[result.status]}".strip()
         kind = "finished" if result.status == "finished" else "error" if result.status == "error" else "info"
@@ -492,6 +544,7 @@ class MainWindow(QMainWindow):
         self.strip.hide()
         self._set_state("error")
         self.bring_forward()
+        message = for_person(message)
         self.banner.show_message("error", "The run could not start", message, settings=True)
         self.tray.notify("agent-app — the run could not start", message, critical=True)
 
@@ -501,7 +554,7 @@ class MainWindow(QMainWindow):
         try:
             bindings.update({f"preset:{p.name}": p.hotkey for p in load_presets() if p.hotkey})
         except ConfigError as e:
-            self.statusBar().showMessage(str(e), 10000)
+            self.statusBar().showMessage(for_person(str(e)), 10000)
         return bindings
 
     def apply_hotkeys(self) -> list[str]:
@@ -524,9 +577,11 @@ class MainWindow(QMainWindow):
             try:
                 self.start_run(preset=find_preset(name.removeprefix("preset:")))
             except ConfigError as e:
-                self.banner.show_message("error", "That saved task is gone", str(e))
+                self.banner.show_message("error", "That saved task is gone", for_person(str(e)))
 
     def _on_taken_over(self, why: str) -> None:
+        if not self.running:  # decided as the run ended: the run's final state stays
+            return
         self._set_state("takeover")
         self.strip.set_detail(f"You have control ({why}). The agent waits.")
         self.strip.show()
@@ -537,7 +592,7 @@ class MainWindow(QMainWindow):
             presets = load_presets()
         except ConfigError as e:
             presets = []
-            self.statusBar().showMessage(str(e), 10000)
+            self.statusBar().showMessage(for_person(str(e)), 10000)
         for p in presets:
             label = p.name + (f"\t{p.hotkey}" if p.hotkey else "")
             self.saved_menu.addAction(label, lambda p=p: self.start_run(preset=p)).setEnabled(not self.running)
@@ -575,8 +630,9 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def open_settings(self, first_run: bool = False) -> bool:
-        saved = SettingsDialog.edit(self.settings, self, first_run=first_run)
+    def open_settings(self, first_run: bool = False, then_run: bool = False) -> bool:
+        """`then_run`: opened by Run, which goes on once the settings are saved."""
+        saved = SettingsDialog.edit(self.settings, self, first_run=first_run, then_run=then_run)
         if saved is None:
             return False
         self.settings = saved
@@ -623,20 +679,27 @@ class MainWindow(QMainWindow):
         self.follow = False
         if self.steps.rowCount():
             self.list.setCurrentIndex(self.steps.index(0, 0))
-        status_text = "\n".join(x for x in (info.final_answer or info.error, info.damage and
+        status_text = "\n".join(x for x in (info.final_answer or for_person(info.error), info.damage and
                                              f"Damaged: {info.damage}. What could be read is shown.") if x)
         kind = "finished" if info.status == "finished" else "error" if info.status == "error" else "info"
         self.banner.show_message(kind, f"Replay: {END_TITLES.get(info.status, info.status)}", status_text, report=True)
         return True
 
-    def open_report(self) -> None:
-        if self.run_dir:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(reading.ensure_report(self.run_dir))))
+    def open_report(self) -> QWidget | None:
+        """The run's report in the browser; without one, its path to copy (the dialog shown instead)."""
+        if not self.run_dir:
+            return None
+        try:
+            report = reading.ensure_report(self.run_dir)
+        except AgentAppError as e:  # a damaged run folder: say so where the person looked
+            self.banner.show_message("error", "No report", for_person(str(e)))
+            return None
+        return open_path(report, "the report", self)
 
-    def reveal_runs_dir(self) -> None:
+    def reveal_runs_dir(self) -> QWidget | None:
         path = self.runs_dir()
         path.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return open_path(path, "the runs folder", self)
 
     def check_computer(self) -> None:
         """Help → Check this computer…: `agent-app doctor` on the agent's monitor, then its results in a dialog."""

@@ -9,20 +9,30 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QPixmap
 
-from agent_app.core.actions import Action
 from agent_app.core.runs.reading import RunInfo
+from agent_app.core.runs.report import describe_action
 
 Index = QModelIndex | QPersistentModelIndex
 LineRole = Qt.ItemDataRole.UserRole + 1
 ThoughtRole = Qt.ItemDataRole.UserRole + 2
 KindRole = Qt.ItemDataRole.UserRole + 3
 THUMB = QSize(160, 90)
-SHOWN = ("step", "note", "person_actions")  # trajectory lines the viewer lists
+SHOWN = ("step", "note", "person_actions", "format_error")  # trajectory lines the viewer lists
 
 
 def describe_actions(line: dict[str, Any]) -> str:
-    actions = line.get("actions") or []
-    return "; ".join(Action.from_json(a).describe() for a in actions) or "(no action)"
+    return "; ".join(describe_action(a) for a in line.get("actions") or []) or "(no action)"
+
+
+def is_skipped(line: dict[str, Any]) -> bool:
+    """A step whose actions the person did not allow (`"skipped": true`; older runs: an error "skipped: …")."""
+    return line.get("skipped") is True or str(line.get("error") or "").startswith("skipped")
+
+
+def is_shown(line: dict[str, Any]) -> bool:
+    if line.get("kind") == "note" and line.get("declined") and not str(line.get("note") or "").strip():
+        return False  # a skip without a word: the skipped step's own row says it
+    return line.get("kind") in SHOWN
 
 
 class StepListModel(QAbstractListModel):
@@ -37,12 +47,12 @@ class StepListModel(QAbstractListModel):
     def reset(self, run_dir: Path | None, lines: list[dict[str, Any]] | None = None) -> None:
         self.beginResetModel()
         self.run_dir = run_dir
-        self.lines = [x for x in (lines or []) if x.get("kind") in SHOWN]
+        self.lines = [x for x in (lines or []) if is_shown(x)]
         self._thumbs.clear()
         self.endResetModel()
 
     def append(self, line: dict[str, Any]) -> None:
-        if line.get("kind") not in SHOWN:
+        if not is_shown(line):
             return
         row = len(self.lines)
         self.beginInsertRows(QModelIndex(), row, row)
@@ -84,11 +94,18 @@ class StepListModel(QAbstractListModel):
             return None
         if line.get("kind") == "note":
             if role == Qt.ItemDataRole.DisplayRole:
-                who = "You took over, then handed back" if line.get("intervened") else "You replied"
+                who = ("You did not allow it" if line.get("declined")
+                       else "You took over, then handed back" if line.get("intervened") else "You replied")
                 return f"{who}: {line.get('note') or '(continue)'}"
             return None
+        if line.get("kind") == "format_error":
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                attempt = f" (attempt {line['attempt']})" if line.get("attempt") else ""
+                return f"Unusable reply{attempt}: {line.get('error') or ''}"
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{line.get('step')}. {describe_actions(line)}"
+            skipped = "Skipped: " if is_skipped(line) else ""
+            return f"{line.get('step')}. {skipped}{describe_actions(line)}"
         if role == ThoughtRole:
             return " ".join(str(line.get("thought") or "").split())
         if role == Qt.ItemDataRole.DecorationRole:

@@ -34,6 +34,7 @@ from agent_app.core.settings.config import Settings, default_runs_dir
 from agent_app.core.settings.connection import ConnectionReport, check_connection
 from agent_app.core.settings.providers import PROVIDERS, provider
 from agent_app.ui.keyseq import to_pynput, to_sequence
+from agent_app.ui.wording import for_person
 
 PIXEL_BUDGETS = (
     ("Full size (the model's own limit)", None),
@@ -54,7 +55,9 @@ class _Probe(QObject):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None, first_run: bool = False) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None, first_run: bool = False, *,
+                 then_run: bool = False) -> None:
+        """`first_run`: the welcome (nothing configured yet); `then_run`: opened by Run, which goes on after Save."""
         super().__init__(parent)
         self.setWindowTitle("Welcome to agent-app — connect a model" if first_run else "Settings")
         self.setObjectName("settingsDialog")
@@ -79,6 +82,11 @@ class SettingsDialog(QDialog):
         # Wrapped labels in a form layout need to say they grow in height, or Qt clips their second line.
         self.provider_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         self.provider_hint.setObjectName("muted")
+        # Switching provider never silently replaces a URL the person typed: it offers the preset's instead.
+        self.use_preset_url = QPushButton()
+        self.use_preset_url.setObjectName("flat")
+        self.use_preset_url.setVisible(False)
+        self.use_preset_url.clicked.connect(self._use_preset_url)
         self.base_url = QLineEdit()
         self.base_url.setPlaceholderText("http://localhost:8000/v1")
         self.model = QLineEdit()
@@ -117,6 +125,7 @@ class SettingsDialog(QDialog):
         form.addRow("Provider", self.provider)
         form.addRow("", self.provider_hint)
         form.addRow("Base URL", self.base_url)
+        form.addRow("", self.use_preset_url)
         form.addRow("Model name", self.model)
         form.addRow("Model family", self.family)
         form.addRow("API key", self.key)
@@ -184,6 +193,8 @@ class SettingsDialog(QDialog):
         sform.addRow("Takeover when the mouse moves", self.threshold)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        if then_run:
+            buttons.button(QDialogButtonBox.StandardButton.Save).setText("Save and run")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
@@ -201,14 +212,16 @@ class SettingsDialog(QDialog):
         lay.addWidget(buttons)
         self._load(settings)
         self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.provider.activated.connect(self._provider_changed)  # choosing the shown provider again fills too
         self.setMinimumWidth(560)
 
     # ---- data ----
     def _load(self, s: Settings) -> None:
         self.provider.setCurrentIndex(max(0, self.provider.findData(s.provider)))
-        self.provider_hint.setText(provider(s.provider).hint)
-        self.base_url.setText(s.base_url)
-        self.model.setText(s.model)
+        preset = provider(s.provider)
+        self.provider_hint.setText(preset.hint)
+        self.base_url.setText(s.base_url or preset.base_url)  # nothing configured yet: the preset's own URL
+        self.model.setText(s.model or ("" if s.base_url else preset.model))
         self.family.setCurrentIndex(max(0, self.family.findData(s.model_family)))
         self.max_steps.setValue(s.max_steps)
         self.history_images.setValue(s.history_images)
@@ -247,12 +260,27 @@ class SettingsDialog(QDialog):
         )
 
     def _provider_changed(self) -> None:
+        """Fill in the provider's usual endpoint — but a URL or model name the person typed stays (the preset's
+        URL is offered on a button instead). A field left empty or as another preset filled it is replaced."""
         p = provider(self.provider.currentData())
         self.provider_hint.setText(p.hint)
-        if p.key != "custom":
+        self.use_preset_url.setVisible(False)
+        if p.key == "custom":
+            return
+        url = self.base_url.text().strip()
+        if not url or url in {q.base_url for q in PROVIDERS}:
             self.base_url.setText(p.base_url)
+        elif url != p.base_url:
+            self.use_preset_url.setText(f"Kept the URL you typed — use {p.label}’s {p.base_url} instead")
+            self.use_preset_url.setVisible(True)
+        model = self.model.text().strip()
+        if not model or model in {q.model for q in PROVIDERS}:
             self.model.setText(p.model)
-            self.family.setCurrentIndex(max(0, self.family.findData(p.family)))
+        self.family.setCurrentIndex(max(0, self.family.findData(p.family)))
+
+    def _use_preset_url(self) -> None:
+        self.base_url.setText(provider(self.provider.currentData()).base_url)
+        self.use_preset_url.setVisible(False)
 
     def _choose_runs_dir(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Runs folder", self.runs_dir.text() or str(default_runs_dir()))
@@ -273,7 +301,8 @@ class SettingsDialog(QDialog):
     def _probe_done(self, report: ConnectionReport) -> None:
         self.test_button.setEnabled(True)
         note = report.family_note(self.family.currentData())
-        self.test_result.setText(("✔ " if report.ok else "✖ ") + report.message + (f" {note}" if note else ""))
+        message = for_person(report.message + (f" {note}" if note else ""))
+        self.test_result.setText(("✔ " if report.ok else "✖ ") + message)
         self.test_result.setProperty("state", "ok" if report.ok else "error")
         self.test_result.style().unpolish(self.test_result)
         self.test_result.style().polish(self.test_result)
@@ -289,15 +318,16 @@ class SettingsDialog(QDialog):
             elif not key and self._saved_key:
                 keychain.delete_key()
         except Exception as e:  # noqa: BLE001 - shown in the dialog, which stays open
-            self.test_result.setText(f"✖ {e}")
+            self.test_result.setText(f"✖ {for_person(str(e))}")
             return
         self.result_settings().save()
         super().accept()
 
     @classmethod
-    def edit(cls, settings: Settings, parent: QWidget | None = None, first_run: bool = False) -> Settings | None:
+    def edit(cls, settings: Settings, parent: QWidget | None = None, first_run: bool = False,
+             then_run: bool = False) -> Settings | None:
         """Show the dialog; the saved settings, or None when cancelled (nothing changed then)."""
-        dialog = cls(settings, parent, first_run)
+        dialog = cls(settings, parent, first_run, then_run=then_run)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             return dialog.result_settings()
         return None

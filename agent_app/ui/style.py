@@ -31,12 +31,15 @@ QFrame#banner {{ border-radius: 8px; border: 1px solid #c5cae9; background: #eef
 QFrame#banner[kind="finished"] {{ border-color: #b2f2bb; background: #ebfbee; }}
 QFrame#banner[kind="error"] {{ border-color: #ffc9c9; background: #fff5f5; }}
 QFrame#banner[kind="call_user"], QFrame#banner[kind="takeover"] {{ border-color: #a5d8ff; background: #e7f5ff; }}
+QFrame#banner[kind="confirm"] {{ border-color: #ffc078; background: #fff4e6; }}
 QLabel#bannerIcon {{ font-size: 16pt; padding-right: 6px; }}
 QLabel#bannerTitle {{ font-weight: 600; font-size: 11pt; }}
 QLabel#stateChip {{ padding: 1px 10px; border-radius: 9px; background: #e9ecef; color: #343a40; font-weight: 600; }}
 QLabel#stateChip[state="running"], QLabel#stateChip[state="finished"] {{ background: #d3f9d8; color: #2b8a3e; }}
 QLabel#stateChip[state="paused"], QLabel#stateChip[state="max_steps"] {{ background: #fff3bf; color: #e67700; }}
-QLabel#stateChip[state="call_user"] {{ background: #d0ebff; color: #1864ab; }}
+QLabel#stateChip[state="call_user"], QLabel#stateChip[state="takeover"], QLabel#stateChip[state="asked"] {{
+  background: #d0ebff; color: #1864ab; }}
+QLabel#stateChip[state="confirm"] {{ background: #ffe8cc; color: #a34f00; }}
 QLabel#stateChip[state="error"], QLabel#stateChip[state="stopped"], QLabel#stateChip[state="stopping"] {{
   background: #ffe3e3; color: #c92a2a; }}
 QLabel#testResult[state="ok"] {{ color: #2b8a3e; }}

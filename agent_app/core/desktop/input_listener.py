@@ -3,8 +3,14 @@
 Under X11 pynput cannot tell the agent's synthetic input from the person's, so the executor reports what it
 is doing (`AgentActivity`): while it acts, and for a short grace period after, input is taken to be the
 agent's — except a hotkey that the agent is not itself pressing, so the emergency stop always works.
-Outside those windows, pointer movement beyond a small threshold, a click, a scroll or a key press is the
-person taking over: the run pauses at once (see RunControl.check) until they hand back.
+
+The person's use of agent-app itself is not a takeover: the UI says which screen points and which keyboard
+focus are its own (`OwnWindows`), and input there is neither a takeover nor part of a correction. Elsewhere a
+click, a scroll or a key press is the person taking over: the run pauses at once (see RunControl.check) until
+they hand back. Pointer movement beyond a small threshold holds the agent until the pointer comes to rest: at
+rest on the desktop it is a takeover; at rest on our windows (the person reached for the control strip) it was
+not. A press is attributed where it began and its release follows it (a drag from the desktop that ends over
+our window is the person's; one that starts on the strip is not). Global hotkeys work everywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from agent_app.core.control import RunControl
 from agent_app.core.desktop.person import PersonRecorder
@@ -23,6 +30,8 @@ from agent_app.core.desktop.person import PersonRecorder
 log = logging.getLogger(__name__)
 
 GRACE_S = 0.25  # how long after a synthetic action its events may still arrive from the X server
+REST_S = 0.5  # a moved pointer at rest this long is where the person meant to go
+MOVING_MAX_S = 3.0  # moving about on the desktop this long is a takeover even without coming to rest
 MODIFIERS = {"ctrl", "alt", "shift", "cmd"}
 _NAMED = {"ctrl_l": "ctrl", "ctrl_r": "ctrl", "alt_l": "alt", "alt_r": "alt", "alt_gr": "alt",
           "shift_l": "shift", "shift_r": "shift", "cmd_l": "cmd", "cmd_r": "cmd", "super": "cmd",
@@ -125,6 +134,18 @@ def check_hotkeys(bindings: dict[str, str]) -> tuple[dict[frozenset[str], str], 
     return parsed, problems
 
 
+class OwnWindows(Protocol):
+    """agent-app's own windows as the UI knows them. Asked from the listener threads: must be thread-safe."""
+
+    def at(self, x: float, y: float) -> bool:
+        """Is the window on top at screen pixel (x, y) one of ours?"""
+        ...
+
+    def focused(self) -> bool:
+        """Does one of our windows have the keyboard focus?"""
+        ...
+
+
 @dataclass
 class _Watch:
     control: RunControl
@@ -137,13 +158,23 @@ class _Watch:
 class GlobalInput:
     """Owns the pynput listeners. `start()` returns None, or why global input is unavailable here."""
 
-    def __init__(self, activity: AgentActivity | None = None) -> None:
+    def __init__(self, activity: AgentActivity | None = None, own: OwnWindows | None = None) -> None:
         self.activity = activity or AgentActivity()
+        self.own = own
+        self.rest_s = REST_S
         self._hotkeys: dict[frozenset[str], Callable[[], None]] = {}
         self._pressed: set[str] = set()
         self._watch: _Watch | None = None
         self._listeners: list = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._settle = threading.Condition(self._lock)
+        self._settler: threading.Thread | None = None
+        self._closed = False
+        self._pos: tuple[float, float] | None = None
+        self._moving_since: float | None = None  # a movement on the desktop waits to come to rest
+        self._rest_at = 0.0
+        self._press_ours: dict[str, bool] = {}  # mouse button → was it pressed on our window
+        self._key_ours: dict[str, bool] = {}  # key → was it pressed while our window had the focus
         self.error: str | None = None
 
     # ---- set-up ----
@@ -175,7 +206,13 @@ class GlobalInput:
         for listener in stopped:
             listener.stop()
         self._listeners.clear()
+        with self._settle:
+            self._closed = True
+            self._settle.notify_all()
         return stopped
+
+    def set_own_windows(self, own: OwnWindows | None) -> None:
+        self.own = own
 
     def set_hotkeys(self, bindings: dict[str, str], actions: dict[str, Callable[[], None]]) -> list[str]:
         """Bind {action: spec}; `actions` maps action names to callables (run on the listener thread)."""
@@ -187,11 +224,16 @@ class GlobalInput:
     def watch(self, control: RunControl, threshold_px: float = 12,
               on_takeover: Callable[[str], None] | None = None, person: PersonRecorder | None = None) -> None:
         """Start treating the person's input as a takeover of `control`'s run (recorded into `person`)."""
+        reference = self._pointer()
         with self._lock:
-            self._watch = _Watch(control, threshold_px, on_takeover, self._pointer(), person)
+            self._end_movement()
+            self._watch = _Watch(control, threshold_px, on_takeover, reference, person)
+            self._press_ours.clear()
+            self._key_ours.clear()
 
     def unwatch(self) -> None:
         with self._lock:
+            self._end_movement()
             self._watch = None
 
     @staticmethod
@@ -203,14 +245,72 @@ class GlobalInput:
         except Exception:  # noqa: BLE001 - only a starting reference; moves still count later
             return None
 
+    # ---- ours or the desktop's ----
+    def _ours_at(self, x: float, y: float) -> bool:
+        try:
+            return self.own is not None and self.own.at(x, y)
+        except Exception:  # in doubt it is the desktop: the person's input is never lost
+            log.exception("could not tell whether (%s, %s) is one of our windows", x, y)
+            return False
+
+    def _focus_ours(self) -> bool:
+        try:
+            return self.own is not None and self.own.focused()
+        except Exception:  # as above
+            log.exception("could not tell whether one of our windows has the focus")
+            return False
+
+    # ---- a movement on its way (lock held) ----
+    def _start_movement(self, watch: _Watch) -> None:
+        self._moving_since = time.monotonic()
+        watch.control.hold(True)
+        self._moving()
+
+    def _moving(self) -> None:
+        assert self._moving_since is not None
+        self._rest_at = min(time.monotonic() + self.rest_s, self._moving_since + MOVING_MAX_S)
+        if self._settler is None:
+            self._settler = threading.Thread(target=self._settle_movements, name="agent-app-pointer-rest",
+                                             daemon=True)
+            self._settler.start()
+        self._settle.notify_all()
+
+    def _end_movement(self) -> None:
+        if self._moving_since is not None:
+            self._moving_since = None
+            if self._watch is not None:
+                self._watch.control.hold(False)
+
+    def _settle_movements(self) -> None:
+        """The pointer has come to rest (or moved about long enough): decide what the movement was."""
+        with self._settle:
+            while not self._closed:
+                if self._moving_since is None:
+                    self._settle.wait()
+                    continue
+                left = self._rest_at - time.monotonic()
+                if left > 0:
+                    self._settle.wait(left)
+                    continue
+                watch, pos = self._watch, self._pos
+                if watch is None or pos is None or watch.control.paused_by is not None or self._ours_at(*pos):
+                    if watch is not None and pos is not None:
+                        watch.reference = pos
+                    self._end_movement()  # it came to rest on our window: the person reached for agent-app
+                else:
+                    self._takeover("the pointer moved")
+
     # ---- events (listener threads) ----
     def _takeover(self, why: str) -> None:
-        watch = self._watch
-        if watch is None or watch.control.paused_by is not None or watch.control.stop_requested:
-            return
-        if watch.person is not None:
-            watch.person.start()  # from the very event that took over
-        watch.control.pause("takeover")
+        with self._lock:
+            watch = self._watch
+            if watch is None or watch.control.paused_by is not None or watch.control.stop_requested:
+                self._end_movement()
+                return
+            if watch.person is not None:
+                watch.person.start()  # from the very event that took over
+            watch.control.pause("takeover")
+            self._end_movement()
         if watch.on_takeover:
             watch.on_takeover(why)
 
@@ -220,36 +320,66 @@ class GlobalInput:
         return pointer is not None and math.dist((x, y), pointer) <= threshold
 
     def _on_move(self, x: float, y: float, injected: bool = False) -> None:
-        watch = self._watch
-        if watch is None:
-            return
-        if injected:  # Windows and macOS mark synthetic events; X11 never does
-            watch.reference = (x, y)
-            return
-        phase = self.activity.phase()
-        late = phase == "grace" and self._agents_point(x, y, watch.threshold)
-        if phase == "busy" or late or watch.reference is None:
-            watch.reference = (x, y)  # the agent moved it (or we had no reference yet)
-            return
-        if phase == "grace":
-            watch.reference = self.activity.pointer
-        if watch.control.paused_by is not None:
-            watch.reference = (x, y)
-            return
-        if math.dist((x, y), watch.reference) > watch.threshold:
-            self._takeover("the pointer moved")
+        with self._lock:
+            watch = self._watch
+            if watch is None:
+                return
+            self._pos = (x, y)
+            if injected:  # Windows and macOS mark synthetic events; X11 never does
+                watch.reference = (x, y)
+                return
+            phase = self.activity.phase()
+            late = phase == "grace" and self._agents_point(x, y, watch.threshold)
+            if phase == "busy" or late or watch.reference is None:
+                watch.reference = (x, y)  # the agent moved it (or we had no reference yet)
+                return
+            if phase == "grace":
+                watch.reference = self.activity.pointer
+            if watch.control.paused_by is not None:
+                watch.reference = (x, y)
+                return
+            if self._moving_since is not None:
+                self._moving()  # still on its way: where it comes to rest decides
+            elif math.dist((x, y), watch.reference) > watch.threshold:
+                if self._ours_at(x, y):
+                    watch.reference = (x, y)  # moving about on our own windows
+                else:
+                    self._start_movement(watch)
 
     def _on_click(self, x: float, y: float, button: object, pressed: bool, injected: bool = False) -> None:
-        if pressed and not injected and self._persons_pointer_event(x, y):
-            self._takeover("a mouse button was pressed")
-        if not injected and self._watch is not None and self._watch.person is not None:
-            self._watch.person.pointer("press" if pressed else "release", x, y, getattr(button, "name", "left"))
+        if injected:
+            return
+        name = getattr(button, "name", "left")
+        with self._lock:
+            watch = self._watch
+            if watch is None:
+                return
+            if pressed:
+                ours = self._press_ours[name] = self._ours_at(x, y)
+                if ours:  # a click on agent-app (the strip's Pause, say): neither a takeover nor a correction
+                    self._end_movement()
+                    watch.reference = (x, y)
+                    return
+                if self._persons_pointer_event(x, y):
+                    self._takeover("a mouse button was pressed")
+            else:
+                began_ours = self._press_ours.pop(name, None)  # the release follows its press
+                if began_ours or (began_ours is None and self._ours_at(x, y)):
+                    return
+            if watch.person is not None:
+                watch.person.pointer("press" if pressed else "release", x, y, name)
 
     def _on_scroll(self, x: float, y: float, dx: float, dy: float, injected: bool = False) -> None:
-        if not injected and self._persons_pointer_event(x, y):
-            self._takeover("the wheel was turned")
-        if not injected and self._watch is not None and self._watch.person is not None:
-            self._watch.person.pointer("scroll", x, y, dx=dx, dy=dy)
+        if injected:
+            return
+        with self._lock:
+            watch = self._watch
+            if watch is None or self._ours_at(x, y):
+                return
+            if self._persons_pointer_event(x, y):
+                self._takeover("the wheel was turned")
+            if watch.person is not None:
+                watch.person.pointer("scroll", x, y, dx=dx, dy=dy)
 
     def _persons_pointer_event(self, x: float, y: float) -> bool:
         watch = self._watch
@@ -262,35 +392,46 @@ class GlobalInput:
         name = _key_name(key)
         if name is None:
             return
-        self._pressed.add(name)
-        # Modifiers held now plus this key (a missed release of another key must not block every hotkey).
-        combo = frozenset({k for k in self._pressed if k in MODIFIERS} | {name})
-        action = self._hotkeys.get(combo)
-        person = self._watch.person if self._watch is not None and not injected and action is None else None
-        if action is not None:
+        with self._lock:
+            self._pressed.add(name)
+            # Modifiers held now plus this key (a missed release of another key must not block every hotkey).
+            combo = frozenset({k for k in self._pressed if k in MODIFIERS} | {name})
+            action = self._hotkeys.get(combo)
+        if action is not None:  # global hotkeys work everywhere, our own windows included
             if not self.activity.pressing(combo):  # the agent's own hotkey action is not a command
                 try:
                     action()
                 except Exception:  # a failing hotkey action must not kill the listener
                     log.exception("hotkey action failed")
             return
-        if name in MODIFIERS or self._watch is None or injected:
-            if person is not None:
-                person.key(name, True)
-            return
-        phase = self.activity.phase()
-        if phase == "busy" or (phase == "grace" and self.activity.owns_key(name)):
-            return
-        self._takeover("a key was pressed")
-        if person is not None:
-            person.key(name, True, getattr(key, "char", None))
+        with self._lock:
+            watch = self._watch
+            if watch is None or injected:
+                return
+            ours = self._key_ours[name] = self._focus_ours()
+            if ours:  # typing into agent-app (the "Resume with note" text, say)
+                return
+            if name in MODIFIERS:
+                if watch.person is not None:
+                    watch.person.key(name, True)
+                return
+            phase = self.activity.phase()
+            if phase == "busy" or (phase == "grace" and self.activity.owns_key(name)):
+                return
+            self._takeover("a key was pressed")
+            if watch.person is not None:
+                watch.person.key(name, True, getattr(key, "char", None))
 
     def _on_release(self, key: object, injected: bool = False) -> None:
         name = _key_name(key)
-        if name is not None:
+        if name is None:
+            return
+        with self._lock:
             self._pressed.discard(name)
-            if self._watch is not None and self._watch.person is not None and not injected:
-                self._watch.person.key(name, False)
+            watch = self._watch
+            if self._key_ours.pop(name, False) or watch is None or watch.person is None or injected:
+                return
+            watch.person.key(name, False)
 
 
 def _safe(callback: Callable[..., None]) -> Callable[..., None]:

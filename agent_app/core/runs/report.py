@@ -1,7 +1,8 @@
 """`report.html`: a self-contained page (inline CSS and SVG, images next to it) that replays a run offline.
 
 Each step shows the screenshot the model saw with the executed action drawn at the exact pixel the executor
-used, the thought, the actions, per-phase timings and token usage.
+used, the thought, the actions in words, per-phase timings and token usage. Text keeps a contrast of at least
+4.5:1 in the light and the dark scheme (tests/test_report_legibility.py measures it).
 """
 
 from __future__ import annotations
@@ -11,19 +12,22 @@ import html
 import json
 from typing import Any
 
+from agent_app.core.actions import Action
 from agent_app.core.geometry import Monitor
 
 _CSS = """
-:root{color-scheme:light dark;--fg:#1d2330;--muted:#667085;--bg:#f6f7f9;--card:#fff;--line:#e4e7ec;
---accent:#e5484d;--ok:#2f9e44;--warn:#e67700;--err:#c92a2a}
-@media (prefers-color-scheme:dark){:root{--fg:#e6e8ee;--muted:#98a2b3;--bg:#14161b;--card:#1c1f26;--line:#2c313c}}
+:root{color-scheme:light dark;--fg:#1d2330;--muted:#5d6677;--bg:#f6f7f9;--card:#fff;--line:#e4e7ec;
+--ok:#24773a;--warn:#9a4a00;--err:#b42318;--badge-ok:#2b7a3f;--badge-warn:#a34f00;--badge-err:#b42318;
+--badge-muted:#5d6677}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e8ee;--muted:#a3adbb;--bg:#14161b;--card:#1c1f26;--line:#2c313c;
+--ok:#69db7c;--warn:#ffc078;--err:#ff8787}}
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 color:var(--fg);background:var(--bg)}
 header{padding:24px 32px;border-bottom:1px solid var(--line);background:var(--card)}
 h1{margin:0 0 6px;font-size:20px}.meta{color:var(--muted);display:flex;gap:18px;flex-wrap:wrap}
-.status{font-weight:600;padding:1px 8px;border-radius:10px;color:#fff;background:var(--muted)}
-.status.finished{background:var(--ok)}.status.error,.status.stopped{background:var(--err)}
-.status.max_steps,.status.call_user{background:var(--warn)}
+.status{font-weight:600;padding:1px 8px;border-radius:10px;color:#fff;background:var(--badge-muted)}
+.status.finished{background:var(--badge-ok)}.status.error,.status.stopped{background:var(--badge-err)}
+.status.max_steps,.status.call_user{background:var(--badge-warn)}
 .answer{margin-top:12px;padding:10px 14px;border-left:4px solid var(--ok);background:var(--bg);white-space:pre-wrap}
 .answer.error{border-color:var(--err)}
 main{padding:24px 32px;display:flex;flex-direction:column;gap:20px;max-width:1500px}
@@ -33,15 +37,19 @@ grid-template-columns:minmax(0,3fr) minmax(280px,2fr);overflow:hidden}
 .shot svg{position:absolute;inset:0;width:100%;height:100%;pointer-events:none}
 .info{padding:14px 18px;display:flex;flex-direction:column;gap:10px;min-width:0}
 .info h2{margin:0;font-size:15px}.thought{white-space:pre-wrap}
-.actions code{display:block;padding:4px 8px;margin:2px 0;background:var(--bg);border-radius:6px;
-white-space:pre-wrap;word-break:break-word}
+ul.actions{margin:0;padding:0;list-style:none}ul.actions li{padding:4px 8px;margin:2px 0;background:var(--bg);
+border-radius:6px;white-space:pre-wrap;word-break:break-word;font-weight:600}
 details pre{white-space:pre-wrap;word-break:break-word;background:var(--bg);padding:8px;border-radius:6px;
 margin:6px 0 0}
 table{border-collapse:collapse;font-size:12px;color:var(--muted)}td{padding:1px 10px 1px 0}
 .event{background:var(--card);border:1px dashed var(--line);border-radius:10px;padding:10px 18px}
 .event.note{border-color:var(--ok)}.event.format_error{border-color:var(--warn)}
-.err{color:var(--err)}
+.err{color:var(--err)}.warn{color:var(--warn)}
 """
+# The marks on a screenshot: red rings with a white halo read on any picture; typed text sits on a dark label.
+MARK, HALO, LABEL = "#e5484d", "#ffffff", "#1f2233"
+STATUS_WORDS = {"finished": "finished", "max_steps": "step budget used up", "call_user": "asked for help",
+                "stopped": "stopped", "error": "failed", "running": "running or cut short"}
 
 
 def _e(value: Any) -> str:
@@ -66,44 +74,55 @@ def _overlay(line: dict[str, Any]) -> str:
     r = max(w, h) / 90
     marks: list[str] = []
     for a in line.get("actions") or []:
+        if not isinstance(a, dict):  # a damaged line: its words say so, nothing to draw
+            continue
         t = a.get("type")
         if a.get("x") is None or a.get("y") is None:
             if t in ("type", "hotkey"):
-                label = a.get("text") if t == "type" else "+".join(a.get("keys") or [])
+                label = "⌨ " + (str(a.get("text")) if t == "type" else "+".join(map(str, a.get("keys") or [])))
+                label = label.replace("\n", "⏎")[:80]
+                size = r * 1.6
                 marks.append(
-                    f'<text x="{w * 0.02:.0f}" y="{h * 0.06:.0f}" font-size="{r * 1.6:.0f}" fill="#e5484d" '
-                    f'stroke="#fff" stroke-width="{r / 6:.1f}" paint-order="stroke">{_e(str(label)[:80])}</text>'
+                    f'<rect x="{w * 0.02:.0f}" y="{h * 0.02:.0f}" width="{size * 0.62 * len(label) + size:.0f}" '
+                    f'height="{size * 1.6:.0f}" rx="{size / 3:.0f}" fill="{LABEL}" fill-opacity="0.88"/>'
+                    f'<text x="{w * 0.02 + size / 2:.0f}" y="{h * 0.02 + size * 1.15:.0f}" font-size="{size:.0f}" '
+                    f'fill="{HALO}" font-family="sans-serif">{_e(label)}</text>'
                 )
             continue
         x, y = _to_image(line, a["x"], a["y"])
         if t == "drag" and a.get("x2") is not None:
             x2, y2 = _to_image(line, a["x2"], a["y2"])
             marks.append(
-                f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#e5484d" '
+                f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{MARK}" '
                 f'stroke-width="{r / 3:.1f}" marker-end="url(#arrow)"/>'
             )
         if t == "scroll":
             dy = {"up": -1, "down": 1}.get(a.get("direction"), 0) * r * 3
             dx = {"left": -1, "right": 1}.get(a.get("direction"), 0) * r * 3
             marks.append(
-                f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + dx:.1f}" y2="{y + dy:.1f}" stroke="#e5484d" '
+                f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + dx:.1f}" y2="{y + dy:.1f}" stroke="{MARK}" '
                 f'stroke-width="{r / 3:.1f}" marker-end="url(#arrow)"/>'
             )
         marks.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="none" stroke="#e5484d" stroke-width="{r / 3:.1f}"/>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r / 5:.1f}" fill="#e5484d"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="none" stroke="{HALO}" stroke-width="{r / 2:.1f}" '
+            f'stroke-opacity="0.8"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="none" stroke="{MARK}" stroke-width="{r / 3:.1f}"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r / 5:.1f}" fill="{MARK}"/>'
         )
     defs = (
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="4" markerHeight="4" '
-        'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#e5484d"/></marker></defs>'
+        f'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{MARK}"/></marker></defs>'
     )
     return f'<svg viewBox="0 0 {w} {h}" preserveAspectRatio="none">{defs}{"".join(marks)}</svg>'
 
 
-def _describe(a: dict[str, Any]) -> str:
-    t = a.get("type")
-    args = {k: v for k, v in a.items() if k != "type"}
-    return f"{t} " + json.dumps(args, ensure_ascii=False) if args else str(t)
+def describe_action(a: Any) -> str:
+    """An action line's ACTION object in words ("click (812, 345)", "type 'hi'"), as Action.describe says it.
+    A damaged one (from a cut or edited trajectory) is shown as it is rather than breaking the page."""
+    try:
+        return Action.from_json(a).describe()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return json.dumps(a, ensure_ascii=False, default=str)
 
 
 def _step_html(line: dict[str, Any]) -> str:
@@ -115,15 +134,20 @@ def _step_html(line: dict[str, Any]) -> str:
             f"<tr><td>tokens</td><td>{_e(usage.get('prompt_tokens', '?'))} in / "
             f"{_e(usage.get('completion_tokens', '?'))} out</td></tr>"
         )
-    actions = "".join(f"<code>{_e(_describe(a))}</code>" for a in line.get("actions") or [])
-    error = f'<div class="err">{_e(line["error"])}</div>' if line.get("error") else ""
+    actions = "".join(f"<li>{_e(describe_action(a))}</li>" for a in line.get("actions") or [])
+    if line.get("skipped") is True or str(line.get("error") or "").startswith("skipped"):
+        error = '<div class="warn">Skipped: the person did not allow this action; nothing was done.</div>'
+    elif line.get("interrupted"):
+        error = f'<div class="warn">Interrupted while acting ({_e(line["interrupted"])}).</div>'
+    else:
+        error = f'<div class="err">{_e(line["error"])}</div>' if line.get("error") else ""
     return (
         f'<section class="step" id="step-{_e(line.get("step"))}">'
         f'<div class="shot"><img src="{_e(line.get("screenshot", ""))}" alt="screenshot of step '
         f'{_e(line.get("step"))}" loading="lazy">{_overlay(line)}</div>'
         f'<div class="info"><h2>Step {_e(line.get("step"))} <small class="meta">{_time(line.get("time"))}</small></h2>'
         f'<div class="thought">{_e(line.get("thought") or "")}</div>'
-        f'<div class="actions">{actions}</div>{error}'
+        f'<ul class="actions">{actions}</ul>{error}'
         f"<table>{rows}</table>"
         f'<details><summary>Raw model response</summary><pre>{_e(line.get("response") or "")}</pre></details>'
         f"</div></section>"
@@ -138,7 +162,7 @@ def _event_html(line: dict[str, Any]) -> str:
         text = line.get("note") or "(no note)"
         return f'<div class="event note"><strong>{who}:</strong> {_e(text)}</div>'
     if kind == "person_actions":
-        acts = "; ".join(_describe(a) for a in line.get("actions") or [])
+        acts = "; ".join(describe_action(a) for a in line.get("actions") or [])
         return (f'<div class="event note"><strong>What the person did:</strong> {_e(acts)}'
                 f'<details><summary>In the model\'s words</summary><pre>{_e(line.get("response") or "")}</pre>'
                 "</details></div>")
@@ -200,7 +224,8 @@ def _page(header: dict[str, Any], end: dict[str, Any] | None, steps: int, body: 
         f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{_e(header.get('task', 'run'))}"
         f" — agent-app</title><style>{_CSS}</style></head><body><header>"
         f"<h1>{_e(header.get('task', ''))}</h1><div class=\"meta\">"
-        f'<span class="status {_e(status)}">{_e(status)}</span><span>{steps} step(s)</span>{duration}'
+        f'<span class="status {_e(status)}">{_e(STATUS_WORDS.get(str(status), status))}</span>'
+        f"<span>{steps} step(s)</span>{duration}"
         f"<span>{_time(header.get('started'))}</span>"
         f"<span>{_e(settings.get('model') or '')} · {_e(settings.get('model_family') or '')}</span>"
         f"</div>{summary}</header><main>{''.join(body)}</main></body></html>"
