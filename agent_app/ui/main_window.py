@@ -329,6 +329,8 @@ class MainWindow(QMainWindow):
         worker.event.connect(self._on_event)
         worker.ended.connect(self._on_ended)
         worker.failed.connect(self._on_failed)
+        if self.run_thread is not None:  # the last run's thread is ending: let it, before it is let go
+            self.run_thread.thread.wait(5000)
         self.run_thread = RunThread(worker)
         self.replaying = False
         self.steps.reset(None)

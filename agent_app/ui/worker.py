@@ -144,8 +144,10 @@ class RunThread(QObject):
         self.thread.setObjectName("agent-app-run")
         worker.moveToThread(self.thread)
         self.thread.started.connect(worker.run)
-        worker.ended.connect(self.thread.quit)
-        worker.failed.connect(self.thread.quit)
+        # Straight from the worker's thread (quit is thread-safe): the thread ends as soon as the run does, not when
+        # the GUI thread next gets round to a queued call — a QThread destroyed while running aborts the process.
+        worker.ended.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.failed.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
 
     def start(self) -> None:
         self.thread.start()
