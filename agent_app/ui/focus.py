@@ -1,5 +1,8 @@
-"""Who has the keyboard: when agent-app's windows step aside, the keyboard goes back to the desktop window that had
-it, so what the agent types lands there.
+"""Our windows as the X server sees them: who has the keyboard, and where our windows really are.
+
+When agent-app's windows step aside, the keyboard goes back to the desktop window that had it, so what the agent
+types lands there; and what the screen watcher must ignore is where the X server says our windows are (Qt's own
+idea of a frameless tool window's position can lag behind after a hide and show).
 
 Under X11 a window manager hands the focus on when the focused window goes away — usually to the window that had
 it before, but not always (openbox sometimes parks it on a window of its own, and the agent's keys are lost). So
@@ -56,6 +59,20 @@ class FocusKeeper:
         except Exception as e:  # noqa: BLE001
             log.debug("cannot give the keyboard focus back: %s", e)
             return False
+
+    def frame(self, window_id: int) -> tuple[int, int, int, int] | None:
+        """Where the X server says a window of ours is (x, y, width, height on the root), or None. Qt's own idea
+        can lag behind after a hide and show (a frameless tool window reported at 0,0 while shown elsewhere)."""
+        if self._display is None:
+            return None
+        try:
+            window = self._display.create_resource_object("window", window_id)
+            geometry = window.get_geometry()
+            at = self._root.translate_coords(window, 0, 0)
+            return at.x, at.y, geometry.width, geometry.height
+        except Exception as e:  # noqa: BLE001
+            log.debug("cannot read a window's geometry: %s", e)
+            return None
 
     def _is_client(self, window: Any) -> bool:
         """A window (or inside one) that the window manager manages for an application (it has WM_STATE)."""

@@ -88,8 +88,12 @@ class ScreenGuard(QObject):
 
     @Slot()
     def _measure(self) -> None:
-        self._regions = [(g.x(), g.y(), g.width(), g.height()) for w in QApplication.topLevelWidgets()
-                         if w.isVisible() and not w.isMinimized() for g in (w.frameGeometry(),)]
+        regions = []
+        for w in QApplication.topLevelWidgets():
+            if w.isVisible() and not w.isMinimized():
+                g = w.frameGeometry()
+                regions.append(self.focus.frame(int(w.winId())) or (g.x(), g.y(), g.width(), g.height()))
+        self._regions = regions
 
     def _in_the_way(self, w: QWidget) -> bool:
         return self.monitor_rect is None or w.frameGeometry().intersects(self.monitor_rect)
