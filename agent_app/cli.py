@@ -71,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--wait-seconds", type=float, help="how long wait() sleeps (default 5)")
     r.add_argument("--retries", type=int, help="retries after endpoint errors (default 3)")
     r.add_argument("--no-stream", action="store_true", help="ask for whole replies instead of streamed ones")
-    r.add_argument("--freshness", choices=("watch", "settle"),
-                   help="watch: send at once and ask again if the screen reacts while the model thinks (default); "
-                   "settle: wait for a still screen first, never cancel a request (paid APIs)")
+    r.add_argument("--freshness", choices=("auto", "watch", "settle"),
+                   help="watch: send at once and ask again if the screen reacts while the model thinks; settle: wait "
+                   "for a still screen first, never cancel a request; auto (default): watch for open models, settle "
+                   "for paid APIs")
     r.add_argument("--confirm", choices=("never", "risky", "always"),
                    help="with --interactive: ask on the terminal before risky actions, or before every action")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")

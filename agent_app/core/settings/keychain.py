@@ -71,5 +71,17 @@ def delete_key(account: str = DEFAULT_ACCOUNT) -> bool:
         raise ConfigError(f"the keychain refused to delete the key ({name}: {e})") from None
 
 
-def resolve_api_key(account: str = DEFAULT_ACCOUNT) -> str | None:
-    return os.environ.get("AGENT_APP_API_KEY") or get_key(account) or os.environ.get("OPENAI_API_KEY") or None
+# The environment variables each provider's own SDK reads, in its order (Google's SDK prefers GOOGLE_API_KEY when
+# both are set; ours asks for GEMINI_API_KEY first, as the contract says).
+PROVIDER_ENV = {"anthropic": ("ANTHROPIC_API_KEY",), "openai": ("OPENAI_API_KEY",),
+                "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+
+
+def resolve_api_key(provider: str | None = None) -> str | None:
+    """The key for a run: AGENT_APP_API_KEY, else the keychain entry (the provider's own, or the default one for
+    an OpenAI-compatible endpoint), else the provider's own environment variable (OPENAI_API_KEY for the
+    default). None: keyless, fine for a local server."""
+    account = provider or DEFAULT_ACCOUNT
+    env = PROVIDER_ENV.get(provider or "openai", ())
+    return (os.environ.get("AGENT_APP_API_KEY") or get_key(account)
+            or next((os.environ[v] for v in env if os.environ.get(v)), None))
