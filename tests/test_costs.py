@@ -176,6 +176,7 @@ def test_a_run_totals_its_steps_and_says_which_were_not_counted():
     unpriced = Tally.of(lines, None)
     assert unpriced.cost is None
     assert "$" not in unpriced.describe() and unpriced.describe().startswith("3,000 in")
+    assert tally.describe(short=True) == "3.0k in (1.5k cached) / 150 out tokens · ≈ $0.0072 (2 steps uncounted)"
     assert Tally(FLAT).describe() == ""  # nothing counted yet: nothing said
     assert Tally.of([{"kind": "step", "usage": None}], FLAT).describe() == ""
 

@@ -158,7 +158,8 @@ class Tally:
         if self.cost is not None:
             text += f" · ≈ {usd(self.cost)}"
         if self.unreported:
-            text += f" ({self.unreported} step{'s' if self.unreported > 1 else ''} without token counts)"
+            steps = f"{self.unreported} step{'s' if self.unreported > 1 else ''}"
+            text += f" ({steps} uncounted)" if short else f" ({steps} without token counts)"
         return text
 
 
