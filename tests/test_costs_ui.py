@@ -4,10 +4,8 @@ recorded price."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
+from records import Picture, png
 
 from agent_app.core.actions import Action
 from agent_app.core.geometry import Monitor
@@ -34,12 +32,9 @@ def record(tmp_path, family: str, model: str) -> Recorder:
     """A run folder written by the real recorder: three steps, the last one without usage."""
     config = RunConfig("costs", model=model, model_family=family, api_key="sk-never-written")
     rec = Recorder(tmp_path / "runs", "costs", {"settings": config.public(), "model_image": [1280, 720]})
-    buf = io.BytesIO()
-    Image.new("RGB", (1280, 720), (200, 210, 220)).save(buf, format="PNG")
     for n, usage in enumerate(USAGES, 1):
-        shot = rec.save_screenshot(n, buf.getvalue())
-        rec.step(StepRecord(n, shot, (1280, 720), Monitor(0, 0, 1920, 1080), "{}", f"step {n}",
-                            [Action("click", x=10 * n, y=20)], {"model": 900.0}, usage))
+        rec.step(StepRecord(n, rec.screenshot_name(n), (1280, 720), Monitor(0, 0, 1920, 1080), "{}", f"step {n}",
+                            [Action("click", x=10 * n, y=20)], {"model": 900.0}, usage), Picture(png(1280, 720)))
     rec.append({"kind": "end", "status": "finished", "steps": 3, "final_answer": "done", "error": None})
     rec.close()
     return rec
