@@ -52,7 +52,8 @@ def main() -> None:
         "Action: finished(content='Typed the greeting at the top of the document and saved it.')",
     ]
     server = ScriptedServer([{"text": r, "delay": 0.6} for r in replies], model="UI-TARS-1.5-7B").start()
-    Settings(base_url=server.base_url, model="UI-TARS-1.5-7B").save()
+    # settle: the scripted replies go one per step (watching would drop a request when the editor repaints)
+    Settings(base_url=server.base_url, model="UI-TARS-1.5-7B", freshness="settle").save()
     save_presets([Preset("Morning report", "Open the mail app and summarise unread mail", hotkey="<ctrl>+<alt>+1"),
                   Preset("Weather", "Check today's weather", max_steps=10)])
 
@@ -119,11 +120,12 @@ def main() -> None:
         assert window.run_dir is not None
 
         def compose() -> None:
-            if window.steps_done <= seen:
+            saved = window.run_dir / f"step-{seen + 1:03d}.png"  # the run folder is written on its own thread
+            if window.steps_done <= seen or not saved.exists():
                 QTimer.singleShot(100, compose)
                 return
             person = Image.open(out / f"control-strip-{width}x{height}.png")
-            model = Image.open(window.run_dir / f"step-{seen + 1:03d}.png").resize(person.size)
+            model = Image.open(saved).convert("RGB").resize(person.size)
             box = (max(0, strip.x() - 40), 0, min(width, strip.right() + 40), strip.bottom() + 60)
             top, bottom = person.crop(box), model.crop(box)
             pair = Image.new("RGB", (top.width, top.height * 2 + 6), "white")
