@@ -371,7 +371,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except FormatError as e:
         _err(f"cannot parse the reply: {e}")
         return 2
-    model_w, model_h = family.model_image_size(image_w, image_h, args.max_pixels)
+    # An API family answers in pixels of the image the app sent (`--image`), never of a resize of it.
+    sent = getattr(family, "provider", None) is not None
+    model_w, model_h = (image_w, image_h) if sent else family.model_image_size(image_w, image_h, args.max_pixels)
     space = CoordinateSpace(Monitor(0, 0, screen_w, screen_h), *family.span(model_w, model_h))
     actions = [a.mapped(space.to_screen).to_json() for a in parsed.actions]
     print(json.dumps({"thought": parsed.thought, "actions": actions}, ensure_ascii=False))
