@@ -48,7 +48,7 @@ class ToolVersion:
 TOOL_20251124 = ToolVersion("computer_20251124", "computer-use-2025-11-24", zoom=True)
 TOOL_20250124 = ToolVersion("computer_20250124", "computer-use-2025-01-24", zoom=False)
 
-_NAMED = re.compile(r"(opus|sonnet|haiku)-(\d+)(?:[-.](\d)(?!\d))?")  # claude-sonnet-4-5-20250929, …-4-20250514
+_NAMED = re.compile(r"(opus|sonnet|haiku)-(\d{1,2})(?!\d)(?:[-.](\d)(?!\d))?")  # claude-sonnet-4-5-20250929, …-4-20250514
 _NUMBERED = re.compile(r"claude-(\d+)(?:[-.](\d)(?!\d))?-(opus|sonnet|haiku)")  # claude-3-7-sonnet-20250219
 
 
@@ -506,7 +506,7 @@ class ClaudeFamily:
     min_pixels: int = 1
     sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.0, top_p=None, max_tokens=4096,
                                                                 frequency_penalty=None))
-    model_names: tuple[str, ...] = (r"^(?:anthropic\.)?claude",)
+    model_names: tuple[str, ...] = ()  # `auto` places the open models an endpoint lists; an API family is chosen
 
     @property
     def description(self) -> str:
