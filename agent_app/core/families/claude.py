@@ -98,7 +98,7 @@ class Reply:
     content: list[dict[str, Any]]
 
 
-_COMPLETE = ("end_turn", "tool_use", "stop_sequence", None)
+_COMPLETE = ("end_turn", "tool_use", "stop_sequence")
 _CUT = {
     "max_tokens": "the reply was cut at max_tokens (a tool input may be cut): not acted on",
     "model_context_window_exceeded": "the reply was cut at the model's context window: not acted on",
@@ -133,9 +133,11 @@ def read_reply(body: str) -> Reply:
             or not isinstance(content, list):
         raise FormatError("the response is not a Messages response (no `content` list of an assistant message)")
     stop = data.get("stop_reason")
+    if stop is None:  # a stream that broke off sums up to a message without one
+        raise FormatError("the reply has no stop_reason (cut off?): not acted on")
     if stop not in _COMPLETE:
         raise FormatError(_CUT.get(stop, f"the reply ended with stop_reason {_short(stop)}: not acted on")
-                          if isinstance(stop, str) or stop is None else "stop_reason is not a string")
+                          if isinstance(stop, str) else "stop_reason is not a string")
     texts: list[str] = []
     calls: list[Call] = []
     count = 0
