@@ -1,8 +1,8 @@
 """Claude's transport: one Messages API call through Anthropic's official SDK, and what its errors mean.
 
 The SDK is imported only when a run needs it (the core imports without it). A reply comes back as the whole response
-body (JSON text), streamed or not; a stream that breaks off sums up to a message without a stop_reason, which is
-never passed on as a reply. Every error becomes a verdict: retry (after how long) or end the run, with one line that
+body (JSON text), streamed or not; a stream that breaks off before its message_stop is never passed on as a reply
+(the SDK would sum up what came, without a stop_reason). Every error becomes a verdict: retry (after how long) or end the run, with one line that
 says what to do. Nothing here ever holds the key longer than the SDK client does.
 """
 
@@ -51,6 +51,10 @@ class RefusedError(Exception):
     """The model refused (stop_reason "refusal"): asking the same again will not help."""
 
 
+class BrokenOffError(Exception):
+    """The stream ended before its message_stop event (the connection dropped, the server closed early)."""
+
+
 def call(client: Any, request: dict[str, Any], stream: bool, on_text: Callable[[str], None] | None = None,
          abandoned: Callable[[], bool] = lambda: False) -> Result:
     """One request. `request` holds the create() arguments (model, max_tokens, system, tools, betas, messages…).
@@ -62,13 +66,18 @@ def call(client: Any, request: dict[str, Any], stream: bool, on_text: Callable[[
         return Result(body, _usage(data.get("usage")), data.get("stop_reason"))
     with client.beta.messages.stream(**request) as events:
         texts: dict[int, str] = {}
+        whole = False
         for event in events:
+            kind = getattr(event, "type", None)
+            whole = whole or kind == "message_stop"
             if abandoned():
-                break
-            if getattr(event, "type", None) == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
+                raise BrokenOffError("abandoned")
+            if kind == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
                 texts[event.index] = texts.get(event.index, "") + event.delta.text
                 if on_text:
                     on_text("\n".join(texts[k] for k in sorted(texts)))
+        if not whole:  # the SDK sums up whatever came; a reply is only what ended with message_stop
+            raise BrokenOffError("the stream ended before message_stop")
         message = events.get_final_message()
     data = message.to_dict(mode="json") if hasattr(message, "to_dict") else message.model_dump(mode="json")
     return Result(json.dumps(data, ensure_ascii=False), _usage(data.get("usage")), data.get("stop_reason"))
@@ -109,6 +118,8 @@ def _explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> V
     anthropic = sdk()
     if isinstance(exc, RefusedError):
         return Verdict(False, "the model refused to go on (stop_reason refusal); rephrase the task or take over")
+    if isinstance(exc, BrokenOffError):
+        return Verdict(True, "the reply from Anthropic's API broke off mid-way; check the network")
     if isinstance(exc, anthropic.APITimeoutError):
         return Verdict(True, f"Anthropic's API at {base_url} did not answer in time; raise --timeout or try later")
     if isinstance(exc, anthropic.APIConnectionError):

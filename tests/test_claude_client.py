@@ -1,0 +1,161 @@
+"""Claude's transport through the real `anthropic` SDK against the scripted Messages API server: streamed and whole
+replies give the same body, a stream that breaks off is never a reply, every error status means retry or stop with a
+line that says what to do, the key is never in one, and the core imports without the SDK."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from agent_app.core.errors import ConfigError
+from agent_app.core.families.claude import CLAUDE, TOOL_20251124, tool_param
+from agent_app.core.families.claude_client import INSTALL, BrokenOffError, RefusedError, call, explain, make_client, sdk
+from agent_app.testing.scripted_claude import ScriptedClaude, text, thinking, tool_use
+
+KEY = "sk-ant-api03-Zq9vXlT4mN2pR7sK1wY6bH3cJ8dF5gA0eL"
+BLOCKS = [thinking("The dialog is open."), text("Typing the greeting into the field."),
+          tool_use("left_click", coordinate=[700, 400]), tool_use("type", text="Grüße 世界\n")]
+
+
+def request(model: str = "claude-scripted") -> dict:
+    return {"model": model, "max_tokens": 256, "messages": [{"role": "user", "content": [text("do it")]}],
+            "tools": [tool_param(TOOL_20251124, 1429, 804)], "betas": [TOOL_20251124.beta]}
+
+
+@pytest.fixture
+def claude():
+    server = ScriptedClaude(api_key=KEY).start()
+    yield server
+    server.stop()
+
+
+def test_streamed_and_whole_replies_give_the_same_actions(claude):
+    claude.add(BLOCKS, BLOCKS)
+    client = make_client(claude.base_url, KEY, 10)
+    seen: list[str] = []
+    streamed = call(client, request(), stream=True, on_text=seen.append)
+    whole = call(client, request(), stream=False)
+    assert streamed.stop_reason == whole.stop_reason == "tool_use"
+    assert streamed.usage == whole.usage == {"prompt_tokens": 1000, "completion_tokens": 50}
+    assert CLAUDE.parse(streamed.body) == CLAUDE.parse(whole.body)
+    assert [a.to_json() for a in CLAUDE.parse(whole.body).actions] == [
+        {"type": "click", "x": 700, "y": 400}, {"type": "type", "text": "Grüße 世界\n"}]
+    assert seen[-1] == "Typing the greeting into the field." and len(seen) > 1  # the viewer sees it come
+    sent = claude.message_requests()
+    assert [r["body"].get("stream") for r in sent] == [True, None]
+    assert all(r["headers"]["anthropic-beta"] == "computer-use-2025-11-24" for r in sent)
+    assert all(r["body"]["tools"][0]["type"] == "computer_20251124" for r in sent)
+
+
+@pytest.mark.parametrize("cut", [0, 200, 600, 900, 1400])
+def test_a_stream_that_breaks_off_is_never_a_reply_and_is_asked_again(claude, cut):
+    claude.add({"content": BLOCKS, "cut_after": cut})
+    with pytest.raises(BrokenOffError) as info:
+        call(make_client(claude.base_url, KEY, 10), request(), stream=True)
+    verdict = explain(info.value, claude.base_url, "m", True)
+    assert verdict.retry and "broke off" in verdict.message
+
+
+@pytest.mark.parametrize("cut", [1, 100, 400])
+def test_a_whole_body_cut_short_is_retried(claude, cut):
+    exc = failure(claude, {"content": BLOCKS, "cut_after": cut})
+    assert explain(exc, claude.base_url, "m", True).retry
+
+
+def failure(claude: ScriptedClaude, item: dict, stream: bool = False, key: str | None = KEY) -> BaseException:
+    claude.add(item)
+    with pytest.raises(Exception) as info:
+        call(make_client(claude.base_url, key, 5), request(), stream=stream)
+    return info.value
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("item, retry, says, after", [
+    ({"status": 429, "error_type": "rate_limit_error", "message": "Number of requests exceeded",
+      "headers": {"retry-after": "7"}}, True, "rate limit", 7.0),
+    ({"status": 529, "error_type": "overloaded_error", "message": "Overloaded"}, True, "overloaded", None),
+    ({"status": 500, "error_type": "api_error", "message": "Internal server error"}, True, "HTTP 500", None),
+    ({"status": 503, "error_type": "api_error", "message": "busy", "headers": {"retry-after": "2"}}, True, "503", 2.0),
+    ({"status": 400, "error_type": "invalid_request_error", "message": "messages.1: bad"}, False, "refused the request",
+     None),
+    ({"status": 403, "error_type": "permission_error", "message": "no access"}, False, "may not use", None),
+    ({"status": 413, "error_type": "request_too_large", "message": "too big"}, False, "--history-images", None),
+    ({"status": 402, "error_type": "billing_error", "message": "credit balance is too low"}, False, "billing", None),
+])
+def test_every_error_status_means_retry_or_stop(claude, item, retry, says, after, stream):
+    verdict = explain(failure(claude, item, stream), claude.base_url, "claude-scripted", True)
+    assert (verdict.retry, verdict.retry_after) == (retry, after)
+    assert says in verdict.message and "\n" not in verdict.message and KEY not in verdict.message
+
+
+def test_an_overloaded_event_mid_stream_is_retried(claude):
+    exc = failure(claude, {"content": BLOCKS, "stream_error": "Overloaded"}, stream=True)
+    verdict = explain(exc, claude.base_url, "claude-scripted", True)
+    assert verdict.retry and "overloaded" in verdict.message
+
+
+def test_a_wrong_or_missing_key_and_an_unknown_model_stop_with_what_to_do(claude):
+    wrong = explain(failure(claude, {}, key="sk-ant-wrong-key-1234567890abcdef"), claude.base_url, "m", True)
+    assert not wrong.retry and "rejected the API key" in wrong.message and "agent-app key set" in wrong.message
+    missing = explain(failure(claude, {}, key=None), claude.base_url, "m", False)
+    assert not missing.retry and "needs an API key" in missing.message
+    client = make_client(claude.base_url, KEY, 5)
+    with pytest.raises(Exception) as info:
+        call(client, request("claude-nonexistent-9"), stream=False)
+    unknown = explain(info.value, claude.base_url, "claude-nonexistent-9", True)
+    assert not unknown.retry and "'claude-nonexistent-9' was not found" in unknown.message
+
+
+def test_no_server_and_no_answer_are_retried():
+    refused = make_client("http://127.0.0.1:9", KEY, 2)  # nothing listens on the discard port
+    with pytest.raises(Exception) as info:
+        call(refused, request(), stream=False)
+    verdict = explain(info.value, "http://127.0.0.1:9", "m", True)
+    assert verdict.retry and "cannot reach" in verdict.message
+    with ScriptedClaude([{"hang": True}], api_key=KEY) as silent, pytest.raises(Exception) as info:
+        call(make_client(silent.base_url, KEY, 0.5), request(), stream=True)
+    assert explain(info.value, silent.base_url, "m", True).retry
+
+
+def test_a_refusal_is_not_retried():
+    verdict = explain(RefusedError(), None, "m", True)
+    assert not verdict.retry and "refused" in verdict.message and "api.anthropic.com" not in verdict.message
+
+
+def test_a_server_echoing_the_key_is_redacted(claude):
+    from agent_app.core.redact import remember_secret
+
+    remember_secret(KEY)
+    exc = failure(claude, {"status": 400, "error_type": "invalid_request_error", "message": f"bad key {KEY}"})
+    assert KEY not in explain(exc, claude.base_url, "m", True).message
+
+
+def test_the_core_imports_and_says_how_to_install_without_the_sdk(monkeypatch):
+    code = ("import sys; sys.modules['anthropic'] = None\n"
+            "from agent_app.core.families.registry import FAMILIES\n"
+            "from agent_app.core.families import claude_client\n"
+            "assert 'claude' in FAMILIES\n"
+            "try:\n    claude_client.make_client(None, 'k', 1)\n"
+            "except Exception as e:\n    print(type(e).__name__, e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"ConfigError the claude family needs Anthropic's Python SDK: {INSTALL}"
+    monkeypatch.setitem(sys.modules, "anthropic", None)
+    with pytest.raises(ConfigError, match="agent-app\\[claude\\]"):
+        sdk()
+
+
+def test_the_scripted_server_refuses_what_the_api_would(claude):
+    client = make_client(claude.base_url, KEY, 5)
+    bad_beta = {**request(), "betas": ["computer-use-2025-01-24"]}
+    unanswered = {**request(), "messages": [
+        {"role": "user", "content": [text("go")]},
+        {"role": "assistant", "content": [tool_use("screenshot")]},
+        {"role": "user", "content": [text("here")]}]}
+    for bad, says in ((bad_beta, "needs the beta header computer-use-2025-11-24"), (unanswered, "tool_result")):
+        with pytest.raises(Exception) as info:
+            call(client, bad, stream=False)
+        assert getattr(info.value, "status_code", None) == 400 and says in json.dumps(info.value.body)
