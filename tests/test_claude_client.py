@@ -56,13 +56,13 @@ def test_a_stream_that_breaks_off_is_never_a_reply_and_is_asked_again(claude, cu
     with pytest.raises(BrokenOffError) as info:
         call(make_client(claude.base_url, KEY, 10), request(), stream=True)
     verdict = explain(info.value, claude.base_url, "m", True)
-    assert verdict.retry and "broke off" in verdict.message
+    assert verdict.retryable and "broke off" in verdict.message
 
 
 @pytest.mark.parametrize("cut", [1, 100, 400])
 def test_a_whole_body_cut_short_is_retried(claude, cut):
     exc = failure(claude, {"content": BLOCKS, "cut_after": cut})
-    assert explain(exc, claude.base_url, "m", True).retry
+    assert explain(exc, claude.base_url, "m", True).retryable
 
 
 def failure(claude: ScriptedClaude, item: dict, stream: bool = False, key: str | None = KEY) -> BaseException:
@@ -87,26 +87,26 @@ def failure(claude: ScriptedClaude, item: dict, stream: bool = False, key: str |
 ])
 def test_every_error_status_means_retry_or_stop(claude, item, retry, says, after, stream):
     verdict = explain(failure(claude, item, stream), claude.base_url, "claude-scripted", True)
-    assert (verdict.retry, verdict.retry_after) == (retry, after)
+    assert (verdict.retryable, verdict.retry_after) == (retry, after)
     assert says in verdict.message and "\n" not in verdict.message and KEY not in verdict.message
 
 
 def test_an_overloaded_event_mid_stream_is_retried(claude):
     exc = failure(claude, {"content": BLOCKS, "stream_error": "Overloaded"}, stream=True)
     verdict = explain(exc, claude.base_url, "claude-scripted", True)
-    assert verdict.retry and "overloaded" in verdict.message
+    assert verdict.retryable and "overloaded" in verdict.message
 
 
 def test_a_wrong_or_missing_key_and_an_unknown_model_stop_with_what_to_do(claude):
     wrong = explain(failure(claude, {}, key="sk-ant-wrong-key-1234567890abcdef"), claude.base_url, "m", True)
-    assert not wrong.retry and "rejected the API key" in wrong.message and "agent-app key set" in wrong.message
+    assert not wrong.retryable and "rejected the API key" in wrong.message and "agent-app key set" in wrong.message
     missing = explain(failure(claude, {}, key=None), claude.base_url, "m", False)
-    assert not missing.retry and "needs an API key" in missing.message
+    assert not missing.retryable and "needs an API key" in missing.message
     client = make_client(claude.base_url, KEY, 5)
     with pytest.raises(Exception) as info:
         call(client, request("claude-nonexistent-9"), stream=False)
     unknown = explain(info.value, claude.base_url, "claude-nonexistent-9", True)
-    assert not unknown.retry and "'claude-nonexistent-9' was not found" in unknown.message
+    assert not unknown.retryable and "'claude-nonexistent-9' was not found" in unknown.message
 
 
 def test_no_server_and_no_answer_are_retried():
@@ -114,15 +114,15 @@ def test_no_server_and_no_answer_are_retried():
     with pytest.raises(Exception) as info:
         call(refused, request(), stream=False)
     verdict = explain(info.value, "http://127.0.0.1:9", "m", True)
-    assert verdict.retry and "cannot reach" in verdict.message
+    assert verdict.retryable and "cannot reach" in verdict.message
     with ScriptedClaude([{"hang": True}], api_key=KEY) as silent, pytest.raises(Exception) as info:
         call(make_client(silent.base_url, KEY, 0.5), request(), stream=True)
-    assert explain(info.value, silent.base_url, "m", True).retry
+    assert explain(info.value, silent.base_url, "m", True).retryable
 
 
 def test_a_refusal_is_not_retried():
     verdict = explain(RefusedError(), None, "m", True)
-    assert not verdict.retry and "refused" in verdict.message and "api.anthropic.com" not in verdict.message
+    assert not verdict.retryable and "refused" in verdict.message and "api.anthropic.com" not in verdict.message
 
 
 def test_a_server_echoing_the_key_is_redacted(claude):

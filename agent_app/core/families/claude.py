@@ -21,13 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
-from agent_app.core.families.base import ParsedReply, Sampling
+from agent_app.core.families.api import ApiFamily
+from agent_app.core.families.base import ParsedReply
 from agent_app.core.families.pycode import MAX_ACTIONS, MAX_COORDINATE
 from agent_app.core.keys import normalize_combo, normalize_key, split_combo
 
 if TYPE_CHECKING:
+    from agent_app.core.client import RetryingClient
     from agent_app.core.families.base import Context
     from agent_app.core.history import Turn
+    from agent_app.core.settings.config import RunConfig
 
 PROVIDER = "anthropic"
 TOOL_NAME = "computer"
@@ -451,10 +454,13 @@ def request_messages(context: Context, turns: list[Turn], current_image_url: str
         reply = read_reply(turn.text)
         messages.append({"role": "assistant", "content": [request_content(b) for b in reply.content]})
         after = images[s + 1]
+        extra = getattr(turn, "extra", None) or {}
         declined = notes[0].text if notes and notes[0].text.startswith(DECLINED_PREFIX) else None
+        if declined is None and extra.get("declined"):
+            declined = DECLINED_PREFIX
         said = notes[1:] if declined is not None else notes
         inline = bool(reply.calls) and declined is None and not said  # the screenshot goes in the last result
-        user = _results(reply, getattr(turn, "extra", None) or {}, after if inline else None, declined, to_image,
+        user = _results(reply, extra, after if inline else None, declined, to_image,
                         zooms=bool(after))
         user += [_text_block(n.text) for n in said]
         if after and not inline:
@@ -496,32 +502,49 @@ def _results(reply: Reply, extra: dict[str, Any], image_url: str | None, decline
     return results
 
 
-@dataclass(frozen=True)
-class ClaudeFamily:
-    """The `claude` family: sizing, coordinates (pixels of the image sent), parsing and the request's messages."""
+def request_piece(context: Context, turns: list[Turn], current_image_url: str) -> dict[str, Any]:
+    """What the family contributes to a Messages request: the system prompt, the size of the screenshots (the tool
+    declares it) and the messages. The transport adds the model, the tool version it takes and the budget."""
+    monitor = context.monitor
+    width, height = context.image_size
 
-    name: str = "claude"
-    label: str = "Claude (Anthropic computer use)"
-    coordinates: str = "image"
-    provider: str = PROVIDER
-    max_images: int | None = None
+    def to_image(x: float, y: float) -> tuple[int, int]:
+        if monitor is None or not width or not height:
+            return round(x), round(y)
+        ix, iy = monitor.to_picture(x, y, width, height)
+        return min(max(0, math.floor(ix)), width - 1), min(max(0, math.floor(iy)), height - 1)
+
+    return {"system": system_prompt(), "display": [width, height],
+            "messages": request_messages(context, turns, current_image_url, to_image)}
+
+
+def create_args(model: str, piece: dict[str, Any], max_tokens: int) -> dict[str, Any]:
+    """The whole `beta.messages.create` arguments for `model`: its computer tool version and beta header. No
+    temperature: the SDK takes none (the model samples as Anthropic sets it; a re-ask is simply asked again)."""
+    version = tool_version(model)
+    width, height = piece["display"]
+    args: dict[str, Any] = {"model": model, "max_tokens": int(max_tokens), "system": piece["system"],
+                            "tools": [tool_param(version, width, height)], "betas": [version.beta],
+                            "messages": piece["messages"]}
+    return args
+
+
+@dataclass(frozen=True)
+class ClaudeFamily(ApiFamily):
+    """The `claude` family: sizing, coordinates (pixels of the image sent), parsing, the request and its transport."""
+
     min_pixels: int = 1
-    sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.0, top_p=None, max_tokens=4096,
-                                                                frequency_penalty=None))
-    model_names: tuple[str, ...] = ()  # `auto` places the open models an endpoint lists; an API family is chosen
 
     @property
     def description(self) -> str:
-        return f"{self.label}: absolute pixels of the screenshot sent (scaled to ≤1568 px, ≤1.15 MP)"
+        return f"{self.label} (API): absolute pixels of the screenshot sent (scaled to ≤1568 px, ≤1.15 MP)"
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         return image_size(width, height, max_pixels)
 
-    def span(self, image_w: int, image_h: int) -> tuple[float, float]:
-        return float(image_w), float(image_h)
-
     def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
-        return request_messages(context, turns, current_image_url)
+        """The request as the one item the history layer hands on (the transport completes it)."""
+        return [request_piece(context, turns, current_image_url)]
 
     def parse(self, reply: str) -> ParsedReply:
         return parse_reply(reply)
@@ -529,8 +552,10 @@ class ClaudeFamily:
     def format_reply(self, actions: list[Action], thought: str, summary: str = "") -> str:
         return format_body(actions, thought, summary)
 
-    def history_text(self, reply: str) -> str:
-        return reply
+    def client(self, config: RunConfig) -> RetryingClient:
+        from agent_app.core.families.claude_client import ClaudeClient
+
+        return ClaudeClient.for_run(config, self.sampling)
 
 
-CLAUDE = ClaudeFamily()
+CLAUDE = ClaudeFamily("claude", "Claude (Anthropic computer use)", "image", PROVIDER, "claude-sonnet-4-6")

@@ -9,12 +9,19 @@ says what to do. Nothing here ever holds the key longer than the SDK client does
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agent_app.core.client import Answer, RetryingClient, Verdict
 from agent_app.core.errors import ConfigError
+from agent_app.core.families.claude import create_args
 from agent_app.core.redact import redact
+
+if TYPE_CHECKING:
+    from agent_app.core.families.base import Sampling
+    from agent_app.core.settings.config import RunConfig
 
 INSTALL = "pip install 'agent-app[claude]'"
 PUBLIC_BASE_URL = "https://api.anthropic.com"
@@ -53,6 +60,47 @@ class RefusedError(Exception):
 
 class BrokenOffError(Exception):
     """The stream ended before its message_stop event (the connection dropped, the server closed early)."""
+
+
+class ContextFullError(Exception):
+    """The reply stopped at the model's context window (stop_reason "model_context_window_exceeded")."""
+
+
+class ClaudeClient(RetryingClient):
+    """The claude family's transport: the shared retrying, stopping and redacting around one SDK call."""
+
+    def __init__(self, base_url: str | None, model: str, api_key: str | None, *, timeout: float = 120.0,
+                 retries: int = 3, stream: bool = True, sampling: Sampling | None = None) -> None:
+        super().__init__(base_url or PUBLIC_BASE_URL, model, api_key, timeout=timeout, retries=retries,
+                         sampling=sampling)
+        self.stream = stream
+        self._client = make_client(self.base_url, api_key, timeout)
+
+    @classmethod
+    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ClaudeClient:
+        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
+                   stream=config.stream, sampling=sampling)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send(self, request: Any, temperature: float | None, check: Callable[[], None],
+              on_text: Callable[[str], None] | None) -> Answer:
+        """`request`: the family's one item (system, display, messages), completed here for the model."""
+        args = create_args(self.model, request[0], self.sampling.max_tokens)
+        gave_up = threading.Event()
+        try:
+            result = self._in_thread(lambda: call(self._client, args, self.stream, on_text, gave_up.is_set), check)
+        finally:
+            gave_up.set()  # a stop or takeover: the request thread stops reading
+        if result.stop_reason == "refusal":
+            raise RefusedError()
+        if result.stop_reason == "model_context_window_exceeded":
+            raise ContextFullError()
+        return Answer(result.body, result.usage, result.stop_reason, False)
+
+    def _explain(self, exc: BaseException) -> Verdict:
+        return explain(exc, self.base_url, self.model, self.have_key)
 
 
 def call(client: Any, request: dict[str, Any], stream: bool, on_text: Callable[[str], None] | None = None,
@@ -100,24 +148,19 @@ def _usage(usage: Any) -> dict[str, int] | None:
     return {"prompt_tokens": prompt, "completion_tokens": int(usage.get("output_tokens") or 0)}
 
 
-@dataclass
-class Verdict:
-    retry: bool
-    message: str
-    retry_after: float | None = None
-
-
 def explain(exc: BaseException, base_url: str | None, model: str, have_key: bool) -> Verdict:
     """What an error of a Messages call means for the run. The message is one redacted line that says what to do."""
     verdict = _explain(exc, base_url or PUBLIC_BASE_URL, model, have_key)
-    verdict.message = redact(verdict.message)
-    return verdict
+    return Verdict(verdict.retryable, redact(verdict.message), verdict.retry_after)
 
 
 def _explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> Verdict:
     anthropic = sdk()
     if isinstance(exc, RefusedError):
         return Verdict(False, "the model refused to go on (stop_reason refusal); rephrase the task or take over")
+    if isinstance(exc, ContextFullError):
+        return Verdict(False, "the run no longer fits the model's context window; send fewer screenshots "
+                              "(--history-images) or start a new run")
     if isinstance(exc, BrokenOffError):
         return Verdict(True, "the reply from Anthropic's API broke off mid-way; check the network")
     if isinstance(exc, anthropic.APITimeoutError):
