@@ -25,8 +25,10 @@ from agent_app.core.families.claude import (
     MAX_IMAGE_PIXELS,
     TOOL_20250124,
     TOOL_20251124,
+    create_args,
     image_size,
     read_reply,
+    request_messages,
     system_prompt,
     tool_param,
     tool_version,
@@ -407,8 +409,6 @@ CONTEXT = Context("Open the editor and type 北京", "en", (1429, 804))
 
 
 def request(history: History, current: int, **kw) -> list[dict]:
-    from agent_app.core.families.claude import request_messages
-
     return request_messages(CONTEXT, history.visible(), url(current), **kw)
 
 
@@ -473,10 +473,7 @@ def _images(blocks: list) -> list[dict]:
 def test_the_apps_answers_cursor_position_zoom_and_unsupported_travel_in_the_results():
     reply = message([tool_use("cursor_position"), tool_use("zoom", region=[0, 0, 100, 50]), tool_use("screenshot")])
     extra = {"pointer": [960, 540], "zoom": {"0": url(90)}}  # keys as read back from JSON
-    turn = Turn("step", json.dumps(reply), url(1))
-    turn.__dict__["extra"] = extra  # until Turn carries extra itself
-    from agent_app.core.families.claude import request_messages
-
+    turn = Turn("step", json.dumps(reply), url(1), extra)
     messages = request_messages(CONTEXT, [turn], url(2), to_image=lambda x, y: (round(x * 1429 / 1920),
                                                                                  round(y * 804 / 1080)))
     check_valid(messages)
@@ -485,7 +482,7 @@ def test_the_apps_answers_cursor_position_zoom_and_unsupported_travel_in_the_res
         {"type": "tool_result", "tool_use_id": ids[0], "content": [{"type": "text", "text": "X=714,Y=402"}]},
         {"type": "tool_result", "tool_use_id": ids[1], "content": [img(90)]},
         {"type": "tool_result", "tool_use_id": ids[2], "content": [img(2)]}]
-    turn.__dict__["extra"] = {"unsupported": {0: "zoom is not available here"}}  # the step's first action
+    turn = Turn("step", json.dumps(reply), url(1), {"unsupported": {0: "zoom is not available here"}})
     messages = request_messages(CONTEXT, [turn], url(2))
     assert messages[2]["content"][1] == {"type": "tool_result", "tool_use_id": ids[1], "is_error": True,
                                          "content": [{"type": "text", "text": "zoom is not available here"}]}
@@ -522,6 +519,35 @@ def test_a_declined_step_answers_every_call_as_an_error_with_the_persons_words()
         {"type": "tool_result", "tool_use_id": reply["content"][2]["id"], "content": [error], "is_error": True},
         img(2)]
     assert sum(json.dumps(m).count(DECLINED_PREFIX) for m in messages) == 2  # once per call, not again as a note
+
+
+def test_a_step_declined_without_a_note_still_answers_every_call_as_an_error():
+    reply = message([tool_use("key", text="Return")])
+    messages = request_messages(CONTEXT, [Turn("step", json.dumps(reply), url(1), {"declined": True})], url(2))
+    check_valid(messages)
+    assert messages[2]["content"][0]["is_error"] and messages[2]["content"][0]["content"][0]["text"] == DECLINED_PREFIX
+
+
+@pytest.mark.parametrize("monitor, pointer, said", [
+    (Monitor(0, 0, 1920, 1080), [960, 540], "X=714,Y=402"), (Monitor(0, 0, 1920, 1080), [1919, 1079], "X=1428,Y=803"),
+    (Monitor(1920, 0, 1920, 1080), [1920, 0], "X=0,Y=0"), (Monitor(-1280, 200, 1920, 1080), [-321, 740], "X=714,Y=402"),
+    (None, [960, 540], "X=960,Y=540")])
+def test_the_pointer_is_answered_in_image_pixels_of_the_monitor_shown(monitor, pointer, said):
+    reply = message([tool_use("cursor_position")])
+    context = Context(CONTEXT.task, "en", (1429, 804), monitor)
+    piece = CLAUDE.messages(context, [Turn("step", json.dumps(reply), url(1), {"pointer": pointer})], url(2))[0]
+    assert piece["display"] == [1429, 804] and "computer" in piece["system"]
+    assert piece["messages"][2]["content"][0]["content"][0] == {"type": "text", "text": said}
+
+
+@pytest.mark.parametrize("model", NEW + OLD)
+def test_the_request_takes_the_tool_and_beta_of_its_model_and_no_temperature(model):
+    piece = CLAUDE.messages(CONTEXT, [], url(1))[0]
+    args = create_args(model, piece, 4096)
+    version = TOOL_20251124 if model in NEW else TOOL_20250124
+    assert args == {"model": model, "max_tokens": 4096, "system": piece["system"], "betas": [version.beta],
+                    "tools": [tool_param(version, 1429, 804)], "messages": piece["messages"]}
+    assert ("enable_zoom" in args["tools"][0]) == (model in NEW)
 
 
 def test_an_unanswered_call_is_what_the_scripted_server_refuses():

@@ -401,10 +401,10 @@ def tool_param(version: ToolVersion, width: int, height: int) -> dict[str, Any]:
 
 
 def image_block(url: str) -> dict[str, Any]:
-    """A data URL as a Messages image block."""
+    """A screenshot as a Messages image block: a data URL inline; anything else (a replay's file) by reference."""
     m = re.fullmatch(r"data:(image/[a-z+.-]+);base64,(.*)", url, re.DOTALL)
     if not m:
-        raise ValueError("a screenshot must be a base64 data URL")
+        return {"type": "image", "source": {"type": "url", "url": url}}
     return {"type": "image", "source": {"type": "base64", "media_type": m.group(1), "data": m.group(2)}}
 
 
@@ -512,7 +512,7 @@ def request_piece(context: Context, turns: list[Turn], current_image_url: str) -
         if monitor is None or not width or not height:
             return round(x), round(y)
         ix, iy = monitor.to_picture(x, y, width, height)
-        return min(max(0, math.floor(ix)), width - 1), min(max(0, math.floor(iy)), height - 1)
+        return min(max(0, round(ix)), width - 1), min(max(0, round(iy)), height - 1)  # exact inverse
 
     return {"system": system_prompt(), "display": [width, height],
             "messages": request_messages(context, turns, current_image_url, to_image)}
