@@ -73,6 +73,16 @@ def images_in(body: dict) -> list[tuple[int, int]]:
     return sizes
 
 
+def park(desktop, x: int, y: int) -> None:
+    """The pointer to (x, y) before a run (not `mousemove --sync`: it waits for a move that never comes when the
+    pointer is there already)."""
+    desktop.xdotool("mousemove", str(x), str(y))
+    for _ in range(200):
+        if desktop.pointer() == (x, y):
+            return
+    raise AssertionError(f"the pointer did not reach {(x, y)}")
+
+
 def looking(desktop, seen: list, reply):
     """A script item that notes where the pointer is when the request comes (the step before has been done)."""
     def item(body):
@@ -89,6 +99,8 @@ def test_clicks_land_batched_calls_run_in_order_text_arrives_and_the_answer_ends
     claude.add(*[looking(desktop, seen, [text(f"Point {n}."), tool_use("mouse_move", coordinate=list(p))])
                  if n else [text("Point 0."), tool_use("mouse_move", coordinate=list(p))]
                  for n, p in enumerate(points)])
+    claude.add(looking(desktop, seen, [text("Where is the pointer?"), tool_use("cursor_position"),
+                                       tool_use("screenshot")]))
     claude.add(looking(desktop, seen, [
         text("Clicking the field, typing the greeting, submitting it."),
         tool_use("left_click", coordinate=image_point(*field)), tool_use("key", text="ctrl+a BackSpace"),
@@ -104,7 +116,7 @@ def test_clicks_land_batched_calls_run_in_order_text_arrives_and_the_answer_ends
     assert out.rstrip("\n") == TEXT  # every call of the batch, in order
 
     requests = claude.message_requests()
-    assert len(requests) == len(points) + 2
+    assert len(requests) == len(points) + 3
     for n, r in enumerate(requests):
         body = r["body"]
         assert r["headers"]["anthropic-beta"] == "computer-use-2025-11-24"
@@ -114,38 +126,31 @@ def test_clicks_land_batched_calls_run_in_order_text_arrives_and_the_answer_ends
         last = body["messages"][-1]["content"]
         if n:  # the newest screenshot rides in the result of the last call
             assert last[-1]["type"] == "tool_result" and last[-1]["content"][-1]["type"] == "image"
+    # cursor_position is answered in image pixels of where the pointer really is; screenshot with the screen
+    results = requests[len(points) + 1]["body"]["messages"][-1]["content"]
+    assert results[0]["content"] == [{"type": "text", "text": "X=714,Y=402"}]  # the pointer at screen (959, 540)
+    assert [b["type"] for b in results[1]["content"]] == ["image"]
     steps = [x for x in read_trajectory(summary["run_dir"]) if x.get("kind") == "step"]
-    assert len(steps) == len(points) + 2
+    assert len(steps) == len(points) + 3
     assert json.loads(steps[-2]["response"])["content"][1]["input"]["action"] == "left_click"  # the body as sent
 
 
-def test_screenshot_and_cursor_position_are_answered_not_steps_of_nothing(desktop, cli, claude):
-    desktop.xdotool("mousemove", "--sync", "960", "540")
-    claude.add([text("Where is the pointer?"), tool_use("cursor_position"), tool_use("screenshot")],
-               "Done looking.")
-    proc, _ = run(cli, claude, "look")
-    assert proc.returncode == 0, proc.stderr
-    results = claude.message_requests()[1]["body"]["messages"][-1]["content"]
-    assert results[0]["content"] == [{"type": "text", "text": "X=714,Y=402"}]  # image pixels of (960, 540)
-    assert results[1]["content"][0]["type"] == "image"
-
-
-@pytest.mark.parametrize("answer, allowed", [("y\n", True), ("no, keep it\n", False)])
-def test_the_person_allows_or_skips_a_risky_batch(desktop, cli, claude, answer, allowed):
-    desktop.xdotool("mousemove", "--sync", "10", "10")
+def test_the_person_allows_one_risky_batch_and_skips_the_next(desktop, cli, claude):
+    park(desktop, 10, 10)
     claude.add([text("Deleting the old draft."), tool_use("mouse_move", coordinate=[300, 300]),
+                tool_use("key", text="shift+Delete")],
+               [text("Deleting the other one."), tool_use("mouse_move", coordinate=[600, 600]),
                 tool_use("key", text="shift+Delete")], "Stopped.")
-    proc, _ = run(cli, claude, "clean up", "--interactive", "--confirm", "risky", input=answer)
+    proc, _ = run(cli, claude, "clean up", "--interactive", "--confirm", "risky", input="y\nno, keep it\n")
     assert proc.returncode == 0, proc.stderr
-    assert "The agent wants to:" in proc.stderr
-    assert desktop.pointer() == (screen(300, 300) if allowed else (10, 10))  # skipped: none of the batch ran
-    results = claude.message_requests()[1]["body"]["messages"][-1]["content"]
-    calls = [r for r in results if r.get("type") == "tool_result"]
-    assert len(calls) == 2
-    if allowed:
-        assert not any(r.get("is_error") for r in calls)
-    else:
-        assert all(r["is_error"] and r["content"][0]["text"] == f"{DECLINED_PREFIX} no, keep it" for r in calls)
+    assert proc.stderr.count("The agent wants to:") == 2
+    assert desktop.pointer() == screen(300, 300)  # the first batch ran; none of the skipped one did
+    requests = claude.message_requests()
+    allowed = [r for r in requests[1]["body"]["messages"][-1]["content"] if r.get("type") == "tool_result"]
+    skipped = [r for r in requests[2]["body"]["messages"][-1]["content"] if r.get("type") == "tool_result"]
+    assert len(allowed) == len(skipped) == 2
+    assert not any(r.get("is_error") for r in allowed)
+    assert all(r["is_error"] and r["content"][0]["text"] == f"{DECLINED_PREFIX} no, keep it" for r in skipped)
 
 
 def test_a_wrong_key_ends_the_run_with_what_to_do(desktop, cli, claude):
@@ -169,7 +174,7 @@ def test_rate_limits_and_overload_are_waited_out(desktop, cli, claude):
 
 
 def test_a_refusal_ends_the_run_and_nothing_runs(desktop, cli, claude):
-    desktop.xdotool("mousemove", "--sync", "10", "10")
+    park(desktop, 10, 10)
     claude.add({"content": [text("I can't help with that."), tool_use("mouse_move", coordinate=[500, 500])],
                 "stop_reason": "refusal"})
     proc, summary = run(cli, claude, "something bad")
@@ -178,7 +183,7 @@ def test_a_refusal_ends_the_run_and_nothing_runs(desktop, cli, claude):
 
 
 def test_a_reply_cut_at_max_tokens_is_never_run_and_is_asked_again_with_more(desktop, cli, claude):
-    desktop.xdotool("mousemove", "--sync", "10", "10")
+    park(desktop, 20, 20)
     seen: list[tuple[int, int]] = []
     claude.add({"content": [text("Moving."), tool_use("mouse_move", coordinate=[500, 500])],
                 "stop_reason": "max_tokens"},
@@ -186,7 +191,7 @@ def test_a_reply_cut_at_max_tokens_is_never_run_and_is_asked_again_with_more(des
                "Done.")
     proc, _ = run(cli, claude, "move")
     assert proc.returncode == 0, proc.stderr
-    assert seen == [(10, 10)]  # the cut reply's move never ran
+    assert seen == [(20, 20)]  # the cut reply's move never ran
     budgets = [r["body"]["max_tokens"] for r in claude.message_requests()]
     assert budgets[1] > budgets[0]
     assert desktop.pointer() == screen(200, 200)
