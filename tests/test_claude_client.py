@@ -10,9 +10,20 @@ import sys
 
 import pytest
 
+from agent_app.core.client import EndpointError
 from agent_app.core.errors import ConfigError
 from agent_app.core.families.claude import CLAUDE, TOOL_20251124, tool_param
-from agent_app.core.families.claude_client import INSTALL, BrokenOffError, RefusedError, call, explain, make_client, sdk
+from agent_app.core.families.claude_client import (
+    INSTALL,
+    PUBLIC_BASE_URL,
+    BrokenOffError,
+    ClaudeClient,
+    RefusedError,
+    call,
+    explain,
+    make_client,
+    sdk,
+)
 from agent_app.testing.scripted_claude import ScriptedClaude, text, thinking, tool_use
 
 KEY = "sk-ant-api03-Zq9vXlT4mN2pR7sK1wY6bH3cJ8dF5gA0eL"
@@ -159,3 +170,47 @@ def test_the_scripted_server_refuses_what_the_api_would(claude):
         with pytest.raises(Exception) as info:
             call(client, bad, stream=False)
         assert getattr(info.value, "status_code", None) == 400 and says in json.dumps(info.value.body)
+
+
+def complete(claude: ScriptedClaude, *items, stream: bool = True, base_url: str | None = None):
+    """One `complete` of the run's client (the shared retrying machinery around the SDK call)."""
+    from agent_app.core.families.base import Context
+
+    claude.add(*items)
+    client = ClaudeClient(base_url or claude.base_url, claude.model, KEY, retries=1, stream=stream,
+                          sampling=CLAUDE.sampling)
+    piece = CLAUDE.messages(Context("do it", "en", (1429, 804)), [], "data:image/png;base64,SU1H")
+    try:
+        return client.complete(piece, lambda: None)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_whole_reply_through_the_run_client_is_the_body_with_its_usage(claude, stream):
+    reply = complete(claude, BLOCKS, stream=stream)
+    assert CLAUDE.parse(reply.text).actions[1].text == "Grüße 世界\n"
+    assert reply.usage == {"prompt_tokens": 1000, "completion_tokens": 50} and reply.attempts == 1
+    body = claude.message_requests()[0]["body"]
+    assert body["model"] == "claude-scripted" and body["max_tokens"] == CLAUDE.sampling.max_tokens
+    assert "temperature" not in body and body["tools"][0]["display_width_px"] == 1429
+
+
+@pytest.mark.parametrize("stop, says", [("refusal", "refused"), ("model_context_window_exceeded", "context window")])
+def test_a_refusal_or_a_full_context_ends_without_asking_again(claude, stop, says):
+    with pytest.raises(EndpointError) as info:
+        complete(claude, {"content": BLOCKS, "stop_reason": stop}, BLOCKS)
+    assert says in str(info.value) and len(claude.message_requests()) == 1
+
+
+def test_a_cut_reply_is_asked_again_with_a_bigger_budget(claude):
+    reply = complete(claude, {"content": BLOCKS, "stop_reason": "max_tokens"}, BLOCKS)
+    assert "max_tokens=8192" in reply.notes[0]
+    assert [r["body"]["max_tokens"] for r in claude.message_requests()] == [4096, 8192]
+
+
+def test_the_public_endpoint_when_none_is_given():
+    client = ClaudeClient(None, "claude-sonnet-4-6", KEY)
+    assert client.base_url == PUBLIC_BASE_URL == "https://api.anthropic.com"
+    assert str(client._client.base_url).rstrip("/") == PUBLIC_BASE_URL
+    client.close()
