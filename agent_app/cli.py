@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -246,6 +247,11 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     }
     for layer in (env, cli):
         layers.update({k: v for k, v in layer.items() if v is not None and v != ""})
+    family = str(layers.get("model_family") or settings.model_family)
+    if family != settings.model_family and getattr(FAMILIES.get(family), "provider", None):
+        # The saved endpoint and model are another family's server's: an API family asked for on the command
+        # line talks to its provider's public endpoint with its default model unless told otherwise.
+        settings = replace(settings, base_url="", model="")
     return RunConfig.from_settings(task, settings, api_key=resolve_api_key(), **layers)
 
 

@@ -595,3 +595,26 @@ def test_cli_parse_rejects_with_exit_2_and_one_line(monkeypatch, capsys, raw):
     rc, out, err = run_parse(monkeypatch, capsys, raw, "--screen", "800x600")
     assert (rc, out) == (2, "")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and "cannot parse" in err
+
+
+@pytest.mark.parametrize("saved_family, flags, endpoint, model", [
+    ("uitars-1.5", [], "", ""),  # a local server's settings: claude's own endpoint and default model instead
+    ("claude", [], "http://proxy.example:8080", "claude-opus-4-5"),  # saved for claude: kept
+    ("uitars-1.5", ["--base-url", "http://127.0.0.1:7/", "--model", "claude-haiku-4-5"], "http://127.0.0.1:7/",
+     "claude-haiku-4-5"),  # said on the command line: kept
+])
+def test_a_claude_run_does_not_take_another_familys_saved_endpoint(monkeypatch, tmp_path, saved_family, flags,
+                                                                    endpoint, model):
+    from agent_app.cli import build_parser, run_config
+    from agent_app.core.settings.config import Settings
+
+    monkeypatch.setenv("AGENT_APP_CONFIG_DIR", str(tmp_path))
+    for name in ("AGENT_APP_BASE_URL", "AGENT_APP_MODEL", "AGENT_APP_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    saved = ("http://localhost:8000/v1", "ByteDance-Seed/UI-TARS-1.5-7B") if saved_family != "claude" else \
+        ("http://proxy.example:8080", "claude-opus-4-5")
+    Settings(base_url=saved[0], model=saved[1], model_family=saved_family).save()
+    config = run_config(build_parser().parse_args(["run", "look", "--model-family", "claude", *flags]))
+    assert (config.base_url, config.model, config.model_family) == (endpoint, model, "claude")
+    plain = run_config(build_parser().parse_args(["run", "look"]))
+    assert (plain.base_url, plain.model) == saved  # the saved profile itself is untouched
