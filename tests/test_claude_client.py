@@ -214,3 +214,15 @@ def test_the_public_endpoint_when_none_is_given():
     assert client.base_url == PUBLIC_BASE_URL == "https://api.anthropic.com"
     assert str(client._client.base_url).rstrip("/") == PUBLIC_BASE_URL
     client.close()
+
+
+def test_test_connection_asks_claude_through_its_own_client():
+    from agent_app.core.settings.connection import check_connection
+
+    with ScriptedClaude([[text("OK.")]], model=CLAUDE.default_model, api_key=KEY) as claude:
+        report = check_connection(claude.base_url, "", KEY, family="claude")  # no model: the family's default
+        assert report.ok, report.message
+        body = claude.message_requests()[0]["body"]
+        assert body["model"] == CLAUDE.default_model and body["tools"][0]["name"] == "computer"
+        wrong = check_connection(claude.base_url, "", "sk-ant-api03-wrong-000000000000000000", family="claude")
+        assert not wrong.ok and "rejected the API key" in wrong.message

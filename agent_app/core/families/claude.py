@@ -25,6 +25,7 @@ from agent_app.core.families.api import ApiFamily
 from agent_app.core.families.base import ParsedReply
 from agent_app.core.families.pycode import MAX_ACTIONS, MAX_COORDINATE
 from agent_app.core.keys import normalize_combo, normalize_key, split_combo
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.client import RetryingClient
@@ -289,17 +290,13 @@ def _held(args: dict[str, Any]) -> tuple[str, ...]:
 def _error_text(error: Any) -> str:
     if isinstance(error, dict):
         kind, message = error.get("type"), error.get("message")
-        return _one_line(": ".join(str(p) for p in (kind, message) if p) or "no details")
-    return _one_line(str(error)) if error else "no details"
+        return one_line(": ".join(str(p) for p in (kind, message) if p) or "no details", 200)
+    return one_line(str(error), 200) if error else "no details"
 
 
 def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
-
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _short(value: Any) -> str:
@@ -307,7 +304,7 @@ def _short(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    return _one_line(text, 40)
+    return one_line(text, 40)
 
 
 # ---- a reply written by us (a person's actions in Claude's words) ----

@@ -18,6 +18,7 @@ from agent_app.core.client import Answer, RetryingClient, Verdict
 from agent_app.core.errors import ConfigError
 from agent_app.core.families.claude import create_args
 from agent_app.core.redact import redact
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.families.base import Sampling
@@ -185,7 +186,7 @@ def _explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> V
         return Verdict(False, f"Anthropic refused the request for billing reasons (HTTP 402){said}")
     if status == 404 or kind == "not_found_error":
         return Verdict(False, f"model {model!r} was not found at {base_url} (HTTP 404); check --model "
-                              "(for example claude-sonnet-4-5)")
+                              "(for example claude-sonnet-4-6)")
     if status == 413 or kind == "request_too_large":
         return Verdict(False, "the request is too large for Anthropic's API (HTTP 413); send fewer screenshots "
                               "(--history-images) or smaller ones (--max-pixels)")
@@ -193,15 +194,15 @@ def _explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> V
         return Verdict(True, f"Anthropic's API answered HTTP {status}{said}", _retry_after(exc))
     if status is not None:
         return Verdict(False, f"Anthropic's API refused the request (HTTP {status}){said}")
-    return Verdict(False, f"the call to Anthropic's API failed: {_one_line(str(exc))}")
+    return Verdict(False, f"the call to Anthropic's API failed: {one_line(redact(str(exc)), 200)}")
 
 
 def _error_body(exc: BaseException) -> tuple[str | None, str]:
     body = getattr(exc, "body", None)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        return error.get("type"), _one_line(str(error.get("message") or ""))
-    return None, _one_line(str(getattr(exc, "message", "") or ""))
+        return error.get("type"), one_line(redact(str(error.get("message") or "")), 200)
+    return None, one_line(redact(str(getattr(exc, "message", "") or "")), 200)
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -213,7 +214,3 @@ def _retry_after(exc: BaseException) -> float | None:
     except ValueError:
         return None
 
-
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(redact(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
