@@ -248,12 +248,21 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     }
     for layer in (env, cli):
         layers.update({k: v for k, v in layer.items() if v is not None and v != ""})
-    family = str(layers.get("model_family") or settings.model_family)
-    if family != settings.model_family and getattr(FAMILIES.get(family), "provider", None):
-        # The saved endpoint and model are another family's server's: an API family asked for on the command
-        # line talks to its provider's public endpoint with its default model unless told otherwise.
-        settings = replace(settings, base_url="", model="")
-    return RunConfig.from_settings(task, settings, api_key=resolve_api_key(), **layers)
+    return RunConfig.from_settings(task, for_family(settings, layers), api_key=resolve_api_key(), **layers)
+
+
+def _api_family(name: object) -> bool:
+    return getattr(FAMILIES.get(str(name)), "provider", None) is not None
+
+
+def for_family(settings: Settings, layers: dict[str, object]) -> Settings:
+    """The saved settings a run with `layers` on top builds on. The saved endpoint and model are another family's
+    server's when an API family is asked for over them: it talks to its provider's public endpoint with its
+    default model unless told otherwise."""
+    family = layers.get("model_family") or settings.model_family
+    if family != settings.model_family and _api_family(family):
+        return replace(settings, base_url="", model="")
+    return settings
 
 
 class _Progress:
@@ -580,8 +589,8 @@ def doctor_config(args: argparse.Namespace, settings: Settings) -> RunConfig | N
     cli = {"base_url": args.base_url, "model": args.model, "model_family": args.model_family,
            "max_pixels": args.max_pixels, "timeout": args.timeout or DOCTOR_TIMEOUT_S, "retries": 0}
     layers = {k: v for layer in (env, cli) for k, v in layer.items() if v is not None and v != ""}
-    config = RunConfig.from_settings(TASK, settings, api_key=resolve_api_key(), **layers)
-    return config if config.base_url else None
+    config = RunConfig.from_settings(TASK, for_family(settings, layers), api_key=resolve_api_key(), **layers)
+    return config if config.base_url or _api_family(config.model_family) else None
 
 
 def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:

@@ -226,3 +226,31 @@ def test_test_connection_asks_claude_through_its_own_client():
         assert body["model"] == CLAUDE.default_model and body["tools"][0]["name"] == "computer"
         wrong = check_connection(claude.base_url, "", "sk-ant-api03-wrong-000000000000000000", family="claude")
         assert not wrong.ok and "rejected the API key" in wrong.message
+
+
+def test_the_doctors_model_check_asks_claude_and_finds_its_click(monkeypatch, tmp_path):
+    from agent_app.cli import build_parser, doctor_config
+    from agent_app.core.doctor.model_check import button_rect, model_check, settings_problem
+    from agent_app.core.geometry import Monitor
+    from agent_app.core.settings.config import RunConfig, Settings
+
+    monitor = Monitor(0, 0, 1920, 1080)
+    r = button_rect(1920, 1080)
+    cx, cy = r.left + r.width // 2, r.top + r.height // 2
+    point = [round(cx * 1429 / 1920), round(cy * 804 / 1080)]  # the button's centre in image pixels
+    with ScriptedClaude([[text("Clicking OK."), tool_use("left_click", coordinate=point)]],
+                        model=CLAUDE.default_model, api_key=KEY) as claude:
+        monkeypatch.setenv("AGENT_APP_API_KEY", KEY)
+        config = RunConfig("Click the OK button.", base_url=claude.base_url, model_family="claude", retries=0)
+        check = model_check(config, monitor)
+        assert check.ok, check.summary
+        assert claude.message_requests()[0]["body"]["tools"][0]["display_width_px"] == 1429
+    # with no endpoint given, claude's own (public) one: the check is made, not skipped as for a local server
+    assert settings_problem(RunConfig("t", base_url="", model_family="claude")) is None
+    assert "http://" in settings_problem(RunConfig("t", base_url="", model_family="uitars-1.5"))
+    monkeypatch.setenv("AGENT_APP_CONFIG_DIR", str(tmp_path))
+    for name in ("AGENT_APP_BASE_URL", "AGENT_APP_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    saved = Settings(base_url="http://localhost:8000/v1", model="ui-tars", model_family="uitars-1.5")
+    config = doctor_config(build_parser().parse_args(["doctor", "--model-family", "claude"]), saved)
+    assert config is not None and (config.base_url, config.model) == ("", "")
