@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -247,7 +248,21 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     }
     for layer in (env, cli):
         layers.update({k: v for k, v in layer.items() if v is not None and v != ""})
-    return RunConfig.from_settings(task, settings, api_key=resolve_api_key(), **layers)
+    return RunConfig.from_settings(task, for_family(settings, layers), api_key=resolve_api_key(), **layers)
+
+
+def _api_family(name: object) -> bool:
+    return getattr(FAMILIES.get(str(name)), "provider", None) is not None
+
+
+def for_family(settings: Settings, layers: dict[str, object]) -> Settings:
+    """The saved settings a run with `layers` on top builds on. The saved endpoint and model are another family's
+    server's when an API family is asked for over them: it talks to its provider's public endpoint with its
+    default model unless told otherwise."""
+    family = layers.get("model_family") or settings.model_family
+    if family != settings.model_family and _api_family(family):
+        return replace(settings, base_url="", model="")
+    return settings
 
 
 class _Progress:
@@ -385,7 +400,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except FormatError as e:
         _err(f"cannot parse the reply: {e}")
         return 2
-    model_w, model_h = family.model_image_size(image_w, image_h, args.max_pixels)
+    # An API family answers in pixels of the image the app sent (`--image`), never of a resize of it.
+    sent = getattr(family, "provider", None) is not None
+    model_w, model_h = (image_w, image_h) if sent else family.model_image_size(image_w, image_h, args.max_pixels)
     space = CoordinateSpace(Monitor(0, 0, screen_w, screen_h), *family.span(model_w, model_h))
     actions = [a.mapped(space.to_screen).to_json() for a in parsed.actions]
     print(json.dumps({"thought": parsed.thought, "actions": actions}, ensure_ascii=False))
@@ -572,8 +589,8 @@ def doctor_config(args: argparse.Namespace, settings: Settings) -> RunConfig | N
     cli = {"base_url": args.base_url, "model": args.model, "model_family": args.model_family,
            "max_pixels": args.max_pixels, "timeout": args.timeout or DOCTOR_TIMEOUT_S, "retries": 0}
     layers = {k: v for layer in (env, cli) for k, v in layer.items() if v is not None and v != ""}
-    config = RunConfig.from_settings(TASK, settings, api_key=resolve_api_key(), **layers)
-    return config if config.base_url else None
+    config = RunConfig.from_settings(TASK, for_family(settings, layers), api_key=resolve_api_key(), **layers)
+    return config if config.base_url or _api_family(config.model_family) else None
 
 
 def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:

@@ -29,7 +29,7 @@ DIST="$(cd "$DIST" && pwd)"
 WORK="$(cd "$WORK" && pwd)"
 
 # find_spec, not import: pyautogui wants a display when imported
-NEEDED="PyInstaller PySide6 PIL mss pyautogui keyring openai platformdirs pyperclip"
+NEEDED="PyInstaller PySide6 PIL mss pyautogui keyring openai anthropic platformdirs pyperclip"
 if ! "$PY" -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))" \
     $NEEDED 2>/dev/null; then
   echo "build.sh: $PY lacks PyInstaller or the app's dependencies; installing them into $WORK/venv"

@@ -83,6 +83,7 @@ class CLI:
 
         base = self.desktop.full_env() if self.desktop else {
             k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k not in KEY_ENV
+            and not k.startswith("ANTHROPIC_")
         }
         if not self.desktop:
             base.pop("DISPLAY", None)

@@ -119,7 +119,8 @@ class Desktop:
         return desktop
 
     def full_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k not in KEY_ENV}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k not in KEY_ENV
+               and not k.startswith("ANTHROPIC_")}
         env.update(self.env)
         env.update(extra or {})
         return env

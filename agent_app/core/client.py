@@ -38,7 +38,7 @@ MIN_MAX_TOKENS = 256
 MAX_TOKENS_CAP = 4096  # a reply cut at max_tokens is asked again with double the budget, up to this
 MAX_LENGTH_RAISES = 2
 USAGE_GRACE_S = 0.2  # after the finish chunk, how long a stream may still send its usage chunk
-COMPLETE_REASONS = frozenset({"stop", "eos", "end_turn", "stop_sequence", "tool_calls", "function_call"})
+COMPLETE_REASONS = frozenset({"stop", "eos", "end_turn", "stop_sequence", "tool_calls", "function_call", "tool_use"})
 LENGTH_REASONS = frozenset({"length", "max_tokens"})
 
 

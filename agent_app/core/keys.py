@@ -53,9 +53,26 @@ _ALIASES = {
     "slash": "/", "backslash": "\\", "semicolon": ";", "quote": "'", "apostrophe": "'",
     "backquote": "`", "grave": "`", "bracketleft": "[", "bracketright": "]",
     "menu": "apps", "context_menu": "apps",
+    # X keysym names (xdotool syntax, which Claude's computer tool speaks)
+    "control_r": "ctrlright", "kp_add": "add", "kp_subtract": "subtract", "kp_multiply": "multiply",
+    "kp_divide": "divide", "kp_decimal": "decimal", "kp_separator": "separator", "kp_equal": "=",
+    "kp_home": "home", "kp_end": "end", "kp_insert": "insert", "kp_delete": "delete", "kp_up": "up",
+    "kp_down": "down", "kp_left": "left", "kp_right": "right", "kp_prior": "pageup", "kp_page_up": "pageup",
+    "kp_next": "pagedown", "kp_page_down": "pagedown", "kp_tab": "tab", "kp_space": "space",
+    "exclam": "!", "at": "@", "numbersign": "#", "dollar": "$", "percent": "%", "asciicircum": "^",
+    "ampersand": "&", "asterisk": "*", "parenleft": "(", "parenright": ")", "underscore": "_", "colon": ":",
+    "less": "<", "greater": ">", "question": "?", "bar": "|", "braceleft": "{", "braceright": "}",
+    "asciitilde": "~", "quotedbl": '"', "quoteleft": "`", "quoteright": "'",
+    "xf86audioraisevolume": "volumeup", "xf86audiolowervolume": "volumedown", "xf86audiomute": "volumemute",
+    "xf86audioplay": "playpause", "xf86audionext": "nexttrack", "xf86audioprev": "prevtrack",
+    "xf86audiostop": "stop", "xf86back": "browserback", "xf86forward": "browserforward",
+    "xf86refresh": "browserrefresh", "xf86search": "browsersearch", "xf86homepage": "browserhome",
+    "xf86favorites": "browserfavorites", "xf86mail": "launchmail",
 }
+_KEYPAD_DIGIT = re.compile(r"kp_([0-9])")
 # Names for the platform's "logo" key: Command on macOS, the Windows/Super key elsewhere.
-_LOGO = ("cmd", "command", "super", "super_l", "win", "windows", "meta", "meta_l", "logo", "os", "mod4")
+_LOGO = ("cmd", "command", "super", "super_l", "super_r", "win", "windows", "meta", "meta_l", "meta_r", "logo", "os",
+         "mod4", "hyper_l", "hyper_r")
 _OPTION = ("option", "opt")
 
 _JOIN = re.compile(r"(?<=\S)\s*\+\s*(?=\S)")
@@ -87,6 +104,8 @@ def normalize_key(name: str, platform: str | None = None) -> str:
     if key in _OPTION:
         return "option" if platform == "darwin" else "alt"
     key = _ALIASES.get(key, key)
+    if m := _KEYPAD_DIGIT.fullmatch(key):
+        key = "num" + m.group(1)
     if len(key) == 1 or key in NAMED_KEYS:
         return key
     raise FormatError(f"unknown key {raw!r}")

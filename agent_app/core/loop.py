@@ -89,7 +89,7 @@ class Agent:
         monitor = screen.monitor
         self.model_size = self.family.model_image_size(monitor.width, monitor.height, config.max_pixels)
         self.space = CoordinateSpace(monitor, *self.family.span(*self.model_size))
-        self.context = Context(config.task, config.language, self.model_size)
+        self.context = Context(config.task, config.language, self.model_size, monitor)
         self.encoding = images.encoding_for(config.base_url, endpoints.refuses_webp(config.base_url))
         self._acted_at: float | None = None  # when the agent last did something on the desktop
         # Watch the screen while the model thinks (and drop a request it makes stale), or settle before each

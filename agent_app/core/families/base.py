@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent_app.core.actions import Action
-from agent_app.core.geometry import FACTOR, MIN_PIXELS, smart_resize
+from agent_app.core.geometry import FACTOR, MIN_PIXELS, Monitor, smart_resize
 from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class Context:
     task: str
     language: str = "en"
     image_size: tuple[int, int] = (0, 0)  # (width, height) of the screenshot as the model sees it
+    monitor: Monitor | None = None  # the screen it shows (where answers in screen pixels are mapped from)
 
 
 @dataclass

@@ -39,6 +39,7 @@ from typing import Any
 from agent_app.core.errors import ConfigError
 from agent_app.core.families.base import Context, Family
 from agent_app.core.families.registry import DEFAULT_FAMILY, get_family
+from agent_app.core.geometry import Monitor
 from agent_app.core.history import History, user_note_text
 from agent_app.core.runs.reading import find_run, list_runs, read_lines, run_info
 
@@ -172,7 +173,9 @@ def replay(
     header = next((x for x in lines if x.get("kind") == "header"), {})
     settings = header.get("settings") or {}
     size = header.get("model_image") or [0, 0]
-    context = Context(str(header.get("task", "")), str(settings.get("language") or "en"), (int(size[0]), int(size[1])))
+    shown = next((x["monitor"] for x in lines if x.get("kind") == "step" and isinstance(x.get("monitor"), dict)), None)
+    context = Context(str(header.get("task", "")), str(settings.get("language") or "en"), (int(size[0]), int(size[1])),
+                      Monitor.from_json(shown) if shown else None)
     history = History.for_family(family, max(1, int(settings.get("history_images") or 5)))
     last: tuple[list[dict[str, Any]], dict[str, Any]] | None = None
     for line in lines:
