@@ -371,7 +371,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except FormatError as e:
         _err(f"cannot parse the reply: {e}")
         return 2
-    model_w, model_h = family.model_image_size(image_w, image_h, args.max_pixels)
+    if getattr(family, "image_as_sent", False):  # API families: --image is the screenshot as sent, in its pixels
+        model_w, model_h = image_w, image_h
+    else:
+        model_w, model_h = family.model_image_size(image_w, image_h, args.max_pixels)
     space = CoordinateSpace(Monitor(0, 0, screen_w, screen_h), *family.span(model_w, model_h))
     actions = [a.mapped(space.to_screen).to_json() for a in parsed.actions]
     print(json.dumps({"thought": parsed.thought, "actions": actions}, ensure_ascii=False))

@@ -14,6 +14,7 @@ import re
 from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
 from agent_app.core.families.glm import GLM_45V
+from agent_app.core.families.openai_cua import OPENAI_CUA
 from agent_app.core.families.opencua import OPENCUA
 from agent_app.core.families.qwen import GUI_OWL_15, QWEN3_VL, QWEN25_VL
 from agent_app.core.families.uitars import DOUBAO, UITARS_10, UITARS_15
@@ -32,6 +33,7 @@ FAMILIES: dict[str, Family] = {
         QWEN25_VL,
         QWEN3_VL,
         GUI_OWL_15,
+        OPENAI_CUA,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
