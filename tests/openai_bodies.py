@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 _ids = itertools.count(1)
@@ -62,3 +63,13 @@ def body(*output: dict[str, Any], status: str = "completed", reason: str | None 
 
 def text(*output: dict[str, Any], **kw: Any) -> str:
     return json.dumps(body(*output, **kw), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class XTurn:
+    """A history turn with the answers the app recorded for it (`extra`)."""
+
+    kind: str
+    text: str
+    image_url: str | None = None
+    extra: dict = field(default_factory=dict)

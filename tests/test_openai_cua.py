@@ -7,12 +7,11 @@ import io
 import json
 import math
 import sys
-from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openai_bodies import body, call, check, message, reasoning, text
+from openai_bodies import XTurn, body, call, check, message, reasoning, text
 from test_cut_replies import cut_results
 
 from agent_app.cli import main as cli_main
@@ -423,16 +422,6 @@ def test_format_reply_leaves_out_what_the_tool_has_no_word_for():
 # ---- the request, from the history alone ----
 SHOT = [f"data:image/png;base64,SHOT{n}" for n in range(10)]
 CTX = Context("Open the settings", "en", (1920, 1080))
-
-
-@dataclass(frozen=True)
-class XTurn:
-    """A history turn with the answers the app recorded for it (`extra`)."""
-
-    kind: str
-    text: str
-    image_url: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def step(reply: dict, image: str | None = None, **extra) -> XTurn:
