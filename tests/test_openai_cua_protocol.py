@@ -12,6 +12,7 @@ from openai_bodies import XTurn
 
 from agent_app.core.families.base import Context
 from agent_app.core.families.openai_cua import OPENAI_CUA, environment
+from agent_app.core.families.openai_cua_client import StreamEndedError, explain, send
 from agent_app.core.history import History, Turn
 from agent_app.testing.scripted_openai_cua import ScriptedResponses, images, stream_events
 
@@ -194,3 +195,101 @@ def test_http_faults_reach_the_sdk_as_the_api_sends_them(responses):
     assert cut.status == "incomplete" and cut.incomplete_details.reason == "max_output_tokens"
     with pytest.raises(Exception, match="max_output_tokens"):
         OPENAI_CUA.parse(cut.model_dump_json())
+
+
+# ---- the transport: one call through the SDK, and what its failures mean ----
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+def test_send_returns_the_whole_body_its_usage_and_status(responses, stream):
+    srv = responses([{"reasoning": "A long thought about where the button is.", "text": "Clicking.",
+                      "actions": [CLICK], "usage": {"input_tokens": 1234, "output_tokens": 56}},
+                     {"response_status": "incomplete", "reason": "max_output_tokens", "actions": [CLICK]}])
+    body = OPENAI_CUA.request(Context("t", "en", (1920, 1080)), [], SHOT[0])
+    seen: list[str] = []
+    answer = send(sdk(srv), "gpt-5.4", body, stream=stream, on_text=seen.append)
+    assert (answer.status, answer.usage) == ("completed", {"prompt_tokens": 1234, "completion_tokens": 56})
+    assert json.loads(answer.text)["id"] in srv.responses
+    assert OPENAI_CUA.parse(answer.text).thought == "A long thought about where the button is.\nClicking."
+    if stream:  # the viewer sees the reasoning grow, then the message
+        assert seen[0] == "A long thought a" and seen[-1] == "A long thought about where the button is.\nClicking."
+    else:
+        assert seen == []
+    cut = send(sdk(srv), "gpt-5.4", body, stream=stream)
+    assert (cut.status, cut.reason) == ("incomplete", "max_output_tokens")
+
+
+def test_a_stream_that_breaks_off_is_never_a_response(responses):
+    srv = responses([{"drop_after": 3, "text": "Half"}, {"text": "whole"}])
+    body = OPENAI_CUA.request(Context("t", "en", (1920, 1080)), [], SHOT[0])
+    with pytest.raises(openai.APIConnectionError) as e:
+        send(sdk(srv), "gpt-5.4", body, stream=True)
+    assert explain(e.value, srv.base_url, "gpt-5.4", True).retryable
+    assert OPENAI_CUA.parse(send(sdk(srv), "gpt-5.4", body, stream=True).text).actions[0].content == "whole"
+
+
+class _Events:
+    """A stream whose server closed cleanly before the terminal event."""
+
+    def __init__(self, events):
+        self.events, self.closed = events, False
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_stream_without_its_terminal_event_is_not_whole():
+    from types import SimpleNamespace
+
+    events = _Events([SimpleNamespace(type="response.created"), SimpleNamespace(
+        type="response.output_text.delta", output_index=0, content_index=0, delta="Hal")])
+    fake = SimpleNamespace(responses=SimpleNamespace(create=lambda **kw: events))
+    with pytest.raises(StreamEndedError):
+        send(fake, "gpt-5.4", {}, stream=True)
+    assert events.closed
+    error = _Events([SimpleNamespace(type="error", message="The server had an error")])
+    fake = SimpleNamespace(responses=SimpleNamespace(create=lambda **kw: error))
+    with pytest.raises(StreamEndedError, match="server had an error"):
+        send(fake, "gpt-5.4", {}, stream=True)
+
+
+@pytest.mark.parametrize(("item", "retryable", "words", "after"), [
+    ({"status": 401, "message": "Incorrect API key provided: sk-****1234."}, False, "rejected the API key", None),
+    ({"status": 403, "message": "You must be verified to use computer-use-preview."}, False, "must be verified", None),
+    ({"status": 404, "message": "The model `gpt-5.4` does not exist", "code": "model_not_found"}, False,
+     "not available to this key", None),
+    ({"status": 429, "message": "Rate limit reached", "code": "rate_limit_exceeded", "retry_after": 7}, True,
+     "rate limit", 7.0),
+    ({"status": 429, "message": "Rate limit reached", "headers": {"retry-after-ms": "250"}}, True, "rate limit", 0.25),
+    ({"status": 429, "message": "You exceeded your current quota", "code": "insufficient_quota"}, False, "no quota",
+     None),
+    ({"status": 500, "message": "The server had an error"}, True, "HTTP 500", None),
+    ({"status": 503, "message": "The engine is currently overloaded", "retry_after": 2}, True, "overloaded", 2.0),
+    ({"status": 400, "message": "Invalid value for 'truncation'."}, False, "HTTP 400: Invalid value", None),
+])
+def test_every_failure_says_what_to_do_and_whether_to_retry(responses, item, retryable, words, after):
+    srv = responses([item])
+    with pytest.raises(openai.APIStatusError) as e:
+        sdk(srv).responses.create(model="gpt-5.4", tools=[{"type": "computer"}], input=[
+            {"role": "user", "content": "x"}])
+    failure = explain(e.value, srv.base_url, "gpt-5.4", True)
+    assert (failure.retryable, failure.retry_after) == (retryable, after)
+    assert words in failure.message and "\n" not in failure.message
+
+
+def test_connection_failures_and_a_missing_key_are_said_plainly():
+    srv = ScriptedResponses().start()
+    url = srv.base_url
+    srv.stop()
+    with pytest.raises(openai.APIConnectionError) as e:
+        openai.OpenAI(base_url=url, api_key="x", max_retries=0).responses.create(model="gpt-5.4", input="x")
+    failure = explain(e.value, url, "gpt-5.4", True)
+    assert failure.retryable and "cannot reach OpenAI" in failure.message
+    keyed = ScriptedResponses(api_key=KEY).start()
+    try:
+        with pytest.raises(openai.AuthenticationError) as e:
+            sdk(keyed, "EMPTY").responses.create(model="gpt-5.4", input="x", tools=[{"type": "computer"}])
+    finally:
+        keyed.stop()
+    assert "needs an API key" in explain(e.value, keyed.base_url, "gpt-5.4", False).message
