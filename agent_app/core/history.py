@@ -9,6 +9,7 @@ carries min(k, images) screenshots. How the request is laid out is the family's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ class Turn:
     kind: str  # "step" | "note"
     text: str
     image_url: str | None = None
+    extra: dict[str, Any] | None = None  # what the app answered for the step (API families: families/api.py)
 
 
 class History:
@@ -36,9 +38,16 @@ class History:
         return cls(min(images, family.max_images) if family.max_images else images)
 
     # ---- what happened ----
-    def add_step(self, reply: str, image_url: str) -> None:
-        self.turns.append(Turn("step", reply, image_url))
+    def add_step(self, reply: str, image_url: str, extra: dict[str, Any] | None = None) -> None:
+        self.turns.append(Turn("step", reply, image_url, extra))
         self._forget_images()
+
+    def annotate(self, extra: dict[str, Any]) -> None:
+        """Add what the app answered to the newest step (after acting on it)."""
+        for i in range(len(self.turns) - 1, -1, -1):
+            if self.turns[i].kind == "step":
+                self.turns[i] = replace(self.turns[i], extra={**(self.turns[i].extra or {}), **extra})
+                return
 
     def add_note(self, text: str) -> None:
         self.turns.append(Turn("note", text))
@@ -50,6 +59,10 @@ class History:
         self.images = images
         self._forget_images()
         return True
+
+    def replace_images(self, convert: Callable[[str], str]) -> None:
+        """Re-encode the screenshots that may still be sent (once, when an endpoint refuses their format)."""
+        self.turns = [replace(t, image_url=convert(t.image_url)) if t.image_url else t for t in self.turns]
 
     # ---- what the model gets ----
     def visible(self) -> list[Turn]:

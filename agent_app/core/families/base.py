@@ -15,7 +15,9 @@ from agent_app.core.actions import Action
 from agent_app.core.geometry import FACTOR, MIN_PIXELS, smart_resize
 
 if TYPE_CHECKING:
+    from agent_app.core.client import RetryingClient
     from agent_app.core.history import Turn
+    from agent_app.core.settings.config import RunConfig
 
 COORDINATES = {
     "image": "absolute pixels of the screenshot as the model saw it",
@@ -58,6 +60,9 @@ class Family(Protocol):
     max_images: int | None  # screenshots per request it was trained on (None: as configured)
     sampling: Sampling
     model_names: tuple[str, ...]  # regular expressions (any case) for the endpoint model names that are its own
+    provider: str | None  # whose API it speaks ("anthropic", "openai", "gemini"); None: any OpenAI-compatible one
+    default_model: str  # the model to ask when none is named ("": the endpoint's first listed model)
+    watches: bool  # freshness "auto": watch the screen (and drop requests) rather than settle first
 
     @property
     def description(self) -> str:
@@ -88,6 +93,10 @@ class Family(Protocol):
         """A recorded reply as the model produced it, special tokens included (history turns, training targets)."""
         ...
 
+    def client(self, config: RunConfig) -> RetryingClient:
+        """The transport to the model (an OpenAI-compatible endpoint, or the provider's own API)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ChatFamily:
@@ -102,6 +111,9 @@ class ChatFamily:
     max_images: int | None = None
     sampling: Sampling = field(default_factory=Sampling)
     model_names: tuple[str, ...] = ()
+    provider: str | None = None
+    default_model: str = ""
+    watches: bool = True  # an open model's dropped request costs only the server's prefill
 
     @property
     def description(self) -> str:
@@ -121,6 +133,11 @@ class ChatFamily:
 
     def history_text(self, reply: str) -> str:
         return reply
+
+    def client(self, config: RunConfig) -> RetryingClient:
+        from agent_app.core.client import ModelClient
+
+        return ModelClient.for_run(config, self.sampling)
 
 
 def image_part(url: str) -> dict[str, Any]:
