@@ -32,12 +32,15 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
-from agent_app.core.families.base import COORDINATES, Context, ParsedReply, Sampling
+from agent_app.core.families.api import ApiFamily
+from agent_app.core.families.base import Context, ParsedReply, Sampling
 from agent_app.core.families.pycode import MAX_ACTIONS, MAX_COORDINATE
 from agent_app.core.keys import normalize_combo
 
 if TYPE_CHECKING:
+    from agent_app.core.client import RetryingClient
     from agent_app.core.history import Turn
+    from agent_app.core.settings.config import RunConfig
 
 PROVIDER = "openai"
 DEFAULT_MODEL = "gpt-5.4"
@@ -297,11 +300,11 @@ def high_detail_size(width: int, height: int) -> tuple[int, int]:
 
 # ---- the family ----
 @dataclass(frozen=True)
-class OpenAICuaFamily:
+class OpenAICuaFamily(ApiFamily):
     """The `openai-cua` family for one model (`model` chooses the tool; "" = the GA tool)."""
 
     name: str = "openai-cua"
-    label: str = "OpenAI computer use (Responses API)"
+    label: str = "OpenAI computer use"
     coordinates: str = "image"
     max_images: int | None = 1  # the server keeps the conversation: each request sends only the new screenshot
     sampling: Sampling = field(default_factory=lambda: Sampling(
@@ -309,12 +312,9 @@ class OpenAICuaFamily:
     model_names: tuple[str, ...] = (r"^computer-use-preview", r"^gpt-5\.(?:[4-9]|\d\d)(?!\d)")
     provider: str = PROVIDER
     default_model: str = DEFAULT_MODEL
+    watches: bool = False  # a dropped request is billed: settle before each screenshot
     image_as_sent: bool = True  # `parse --image` is the screenshot as sent: the model answers in its pixels
     model: str = ""
-
-    @property
-    def description(self) -> str:
-        return f"{self.label}: {COORDINATES[self.coordinates]}"
 
     @property
     def preview(self) -> bool:
@@ -331,15 +331,9 @@ class OpenAICuaFamily:
             width, height = high_detail_size(width, height)
         return original_size(width, height, budget)
 
-    def span(self, image_w: int, image_h: int) -> tuple[float, float]:
-        return float(image_w), float(image_h)
-
     # ---- replies ----
     def parse(self, reply: str) -> ParsedReply:
         return parse_body(reply)
-
-    def history_text(self, reply: str) -> str:
-        return reply
 
     def format_reply(self, actions: list[Action], thought: str, summary: str = "") -> str:
         """A Responses body performing `actions` as the GA tool would have written them (best effort: what the
@@ -407,6 +401,12 @@ class OpenAICuaFamily:
     def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
         """The request as the one message the history layer hands on (the transport sends it as the body)."""
         return [self.request(context, turns, current_image_url)]
+
+    # ---- transport ----
+    def client(self, config: RunConfig) -> RetryingClient:
+        from agent_app.core.families.openai_cua_client import OpenAICuaClient
+
+        return OpenAICuaClient.for_run(config, self.sampling)
 
 
 def environment(platform: str | None = None) -> str:

@@ -9,9 +9,20 @@ provider set).
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from agent_app.core.client import Answer, DeadlineExceededError, RetryingClient, Verdict
+from agent_app.core.errors import ConfigError
+from agent_app.core.families.base import Sampling
+
+if TYPE_CHECKING:
+    from agent_app.core.settings.config import RunConfig
+
+PUBLIC_BASE_URL = "https://api.openai.com/v1"
 
 TERMINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
 TEXT_DELTAS = ("response.reasoning_summary_text.delta", "response.output_text.delta")
@@ -68,6 +79,63 @@ def _answer(response: Any) -> ResponsesAnswer:
     )
 
 
+class OpenAICuaClient(RetryingClient):
+    """The Responses API through the `openai` SDK. The request is the family's body (`messages()[0]`); the answer
+    is the whole response body, complete only when its status says so (cut at max_output_tokens: asked again with a
+    bigger budget by RetryingClient, never acted on)."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, *, timeout: float = 120.0, retries: int = 3,
+                 stream: bool = True, sampling: Sampling | None = None) -> None:
+        try:
+            import openai
+        except ImportError:  # pragma: no cover - a core dependency; said plainly if a bundle lacks it
+            raise ConfigError("the openai-cua family needs the openai SDK: pip install 'agent-app[openai]'") from None
+        super().__init__(base_url or PUBLIC_BASE_URL, model, api_key, timeout=timeout, retries=retries,
+                         sampling=sampling)
+        self.stream = stream
+        # No key: the SDK would refuse to start; the API's 401 then says so in our words.
+        self._sdk = openai.OpenAI(base_url=self.base_url, api_key=api_key or "no-key", max_retries=0,
+                                  timeout=timeout)
+
+    @classmethod
+    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> OpenAICuaClient:
+        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
+                   stream=config.stream, sampling=sampling)
+
+    def close(self) -> None:
+        self._sdk.close()
+
+    def _send(self, request: Any, temperature: float | None, check: Callable[[], None],
+              on_text: Callable[[str], None] | None) -> Answer:
+        # Reasoning models (gpt-5.4) refuse `temperature`, and the preview model is not sampled by it either:
+        # the budget is the one knob sent.
+        body = {**request[0], "max_output_tokens": self.sampling.max_tokens}
+        abandoned = threading.Event()
+        try:
+            answer = self._in_thread(lambda: send(self._sdk, self.model, body, stream=self.stream, on_text=on_text,
+                                                  abandoned=abandoned.is_set), check)
+        finally:
+            abandoned.set()
+        if answer.status == "failed":
+            raise ResponseFailedError(answer.text)
+        if answer.status == "incomplete" and answer.reason != "max_output_tokens":
+            raise ResponseStoppedError(answer.reason or "no reason given")
+        finish = "length" if answer.status == "incomplete" else "stop" if answer.status == "completed" else None
+        return Answer(answer.text, answer.usage, finish, streamed=False)
+
+    def _explain(self, exc: BaseException) -> Verdict:
+        failure = explain(exc, self.base_url, self.model, self.have_key)
+        return Verdict(failure.retryable, failure.message, failure.retry_after)
+
+
+class ResponseFailedError(Exception):
+    """The response ended with status "failed" (a server-side error: worth another try)."""
+
+
+class ResponseStoppedError(Exception):
+    """The response ended incomplete for a reason other than its token budget (content_filter): not acted on."""
+
+
 @dataclass(frozen=True)
 class Failure:
     """What an exception from the SDK means: retry it (after `retry_after` s, if the server said), and the one line
@@ -90,10 +158,19 @@ def explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> Fa
         return Failure(True, f"cannot reach OpenAI at {base_url}; check the network and the base URL")
     if isinstance(exc, StreamEndedError):
         return Failure(True, f"OpenAI's reply was cut off ({exc}); check the network")
+    if isinstance(exc, ResponseFailedError):
+        return Failure(True, f"OpenAI could not finish the response ({_failed_message(str(exc))})")
+    if isinstance(exc, ResponseStoppedError):
+        return Failure(False, f"OpenAI stopped the response ({_one_line(str(exc), 60)}); nothing of it was run — "
+                       "rephrase the task")
+    if isinstance(exc, DeadlineExceededError):
+        return Failure(True, f"OpenAI did not answer in time ({base_url}); raise --timeout or try again later")
     if isinstance(exc, openai.AuthenticationError) or status == 401:
         if not have_key:
-            return Failure(False, "OpenAI needs an API key: run `agent-app key set` or set OPENAI_API_KEY")
-        return Failure(False, "OpenAI rejected the API key (HTTP 401); set a valid one with `agent-app key set`")
+            return Failure(False, "OpenAI needs an API key: run `agent-app key set --provider openai` or set "
+                           "OPENAI_API_KEY")
+        return Failure(False, "OpenAI rejected the API key (HTTP 401); set a valid one with "
+                       "`agent-app key set --provider openai`")
     if isinstance(exc, openai.RateLimitError) or status == 429:
         if code == "insufficient_quota":
             return Failure(False, f"the OpenAI account has no quota left (HTTP 429): {said}; check the plan and "
@@ -110,6 +187,15 @@ def explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> Fa
     if status is not None:
         return Failure(status in (408, 409), f"OpenAI answered HTTP {status}: {said}", _retry_after(exc))
     return Failure(False, f"the OpenAI call failed: {type(exc).__name__}: {_one_line(str(exc), 200)}")
+
+
+def _failed_message(body: str) -> str:
+    """The error message of a failed response's body."""
+    try:
+        error = json.loads(body).get("error") or {}
+    except (ValueError, AttributeError):
+        return "status failed"
+    return _one_line(str(error.get("message") or error.get("code") or "status failed"), 200)
 
 
 def _server_message(exc: BaseException) -> str:

@@ -40,11 +40,14 @@ DEFAULT_FAMILY = "uitars-1.5"
 AUTO = "auto"  # choose the family from the endpoint's model name
 CHOICES = (*FAMILIES, AUTO)  # what a run, the settings and a saved task may name
 
-def get_family(name: str) -> Family:
+def get_family(name: str, model: str = "") -> Family:
+    """The family `name`, as it serves `model` when that matters to it (an API family's tool is the model's)."""
     try:
-        return FAMILIES[name]
+        family = FAMILIES[name]
     except KeyError:
         raise ValueError(f"unknown model family {name!r} (choose from {', '.join(FAMILIES)})") from None
+    for_model = getattr(family, "for_model", None)
+    return for_model(model) if for_model is not None and model else family
 
 
 def claimed_by(model_name: str) -> list[str]:
