@@ -5,15 +5,18 @@ safety checks), so a conversation our requests carry through it is one the API t
 from __future__ import annotations
 
 import json
+import time
 
 import openai
 import pytest
 from openai_bodies import XTurn
 
+from agent_app.core.errors import EndpointError, Stopped
 from agent_app.core.families.base import Context
 from agent_app.core.families.openai_cua import OPENAI_CUA, environment
-from agent_app.core.families.openai_cua_client import StreamEndedError, explain, send
+from agent_app.core.families.openai_cua_client import OpenAICuaClient, StreamEndedError, explain, send
 from agent_app.core.history import History, Turn
+from agent_app.core.settings.config import RunConfig
 from agent_app.testing.scripted_openai_cua import ScriptedResponses, images, stream_events
 
 KEY = "sk-proj-test-9f8e7d6c5b4a3210"
@@ -293,3 +296,70 @@ def test_connection_failures_and_a_missing_key_are_said_plainly():
     finally:
         keyed.stop()
     assert "needs an API key" in explain(e.value, keyed.base_url, "gpt-5.4", False).message
+
+
+# ---- the client the loop uses: RetryingClient's rules over the Responses API ----
+def client(srv: ScriptedResponses, key: str | None = KEY, **kw) -> OpenAICuaClient:
+    return OpenAICuaClient(srv.base_url, srv.model, key, retries=kw.pop("retries", 2), sampling=OPENAI_CUA.sampling,
+                           **kw)
+
+
+def first_request(model: str = "gpt-5.4") -> list[dict]:
+    return OPENAI_CUA.for_model(model).messages(Context("t", "en", (1920, 1080)), [], SHOT[0])
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+def test_a_response_cut_at_its_budget_is_asked_again_with_a_bigger_one_never_returned(responses, stream):
+    cut = {"response_status": "incomplete", "reason": "max_output_tokens", "actions": [CLICK]}
+    srv = responses([cut, {"actions": [CLICK], "usage": {"input_tokens": 9, "output_tokens": 3}}])
+    c = client(srv, stream=stream)
+    reply = c.complete(first_request(), lambda: None)
+    assert [r["body"]["max_output_tokens"] for r in srv.response_requests()] == [4096, 8192]
+    assert all("temperature" not in r["body"] for r in srv.response_requests())
+    assert json.loads(reply.text)["status"] == "completed" and reply.usage == {"prompt_tokens": 9,
+                                                                               "completion_tokens": 3}
+    assert "asking again with max_tokens=8192" in reply.notes[0]
+    srv.add(cut, cut, cut)
+    with pytest.raises(EndpointError, match="cut off at max_tokens"):
+        c.complete(first_request(), lambda: None)
+
+
+def test_a_failed_response_is_retried_and_a_filtered_one_ends_at_once(responses):
+    srv = responses([{"response_status": "failed", "message": "The model had an error."}, {"text": "ok"},
+                     {"response_status": "incomplete", "reason": "content_filter"}])
+    retries: list[str] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("agent_app.core.client.RETRY_BACKOFF_S", (0.01,))
+        reply = client(srv).complete(first_request(), lambda: None, on_retry=retries.append)
+        assert OPENAI_CUA.parse(reply.text).actions[0].content == "ok"
+        assert "could not finish the response (The model had an error.)" in retries[0]
+        with pytest.raises(EndpointError, match="stopped the response \\(content_filter\\)"):
+            client(srv).complete(first_request(), lambda: None)
+    assert len(srv.response_requests()) == 3
+
+
+def test_a_stop_lands_while_the_provider_is_silent(responses):
+    srv = responses([{"hang": True}])
+    c = client(srv)
+    stop_at = time.monotonic() + 0.3
+
+    def check() -> None:
+        if time.monotonic() > stop_at:
+            raise Stopped()
+
+    with pytest.raises(Stopped):
+        c.complete(first_request(), check)
+    assert time.monotonic() - stop_at < 0.2
+
+
+def test_the_family_gives_its_client_with_the_runs_settings_and_no_key_goes_unsent(responses):
+    srv = responses([])
+    config = RunConfig(task="t", base_url=srv.base_url, model="gpt-5.4", model_family="openai-cua", api_key=None,
+                       retries=0, stream=False)
+    c = OPENAI_CUA.client(config)
+    assert isinstance(c, OpenAICuaClient) and c.base_url == srv.base_url and c.stream is False
+    with pytest.raises(EndpointError) as e:
+        c.complete(first_request(), lambda: None)
+    assert str(e.value) == ("OpenAI needs an API key; save one with `agent-app key set --provider openai` or set "
+                            "OPENAI_API_KEY")
+    assert OpenAICuaClient("", "gpt-5.4", None).base_url == "https://api.openai.com/v1"  # the provider's own

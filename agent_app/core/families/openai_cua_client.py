@@ -167,8 +167,8 @@ def explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> Fa
         return Failure(True, f"OpenAI did not answer in time ({base_url}); raise --timeout or try again later")
     if isinstance(exc, openai.AuthenticationError) or status == 401:
         if not have_key:
-            return Failure(False, "OpenAI needs an API key: run `agent-app key set --provider openai` or set "
-                           "OPENAI_API_KEY")
+            return Failure(False, "OpenAI needs an API key; save one with `agent-app key set --provider openai` "
+                           "or set OPENAI_API_KEY")
         return Failure(False, "OpenAI rejected the API key (HTTP 401); set a valid one with "
                        "`agent-app key set --provider openai`")
     if isinstance(exc, openai.RateLimitError) or status == 429:
