@@ -247,3 +247,13 @@ def test_a_refusal_is_never_acted_on_and_ends_the_run_plainly(desktop, cli, resp
     assert "the model refused: I can't help with that." in summary["error"]
     assert "Traceback" not in proc.stderr
     assert not any(x["kind"] == "step" for x in read_trajectory(summary["run_dir"]))
+
+
+def test_the_persons_pixel_budget_scales_the_screenshot_and_clicks_map_back(desktop, cli, responses):
+    iw, ih = 1333, 750  # 1920x1080 within 1,000,000 pixels, aspect kept
+    srv = responses([{"actions": [click(1000, 500)]}, {"text": "Done."}])
+    proc, summary = run(cli, srv, "click", "--max-pixels", "1000000")
+    assert proc.returncode == 0, proc.stderr
+    assert desktop.pointer() == (round(1000 / iw * SCREEN[0]), round(500 / ih * SCREEN[1]))
+    assert all(size_of(u) == (iw, ih) for r in srv.response_requests() for u in images(r["body"]))
+    assert read_trajectory(summary["run_dir"])[0]["model_image"] == [iw, ih]
