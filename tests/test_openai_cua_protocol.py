@@ -204,12 +204,14 @@ def test_http_faults_reach_the_sdk_as_the_api_sends_them(responses):
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
 def test_send_returns_the_whole_body_its_usage_and_status(responses, stream):
     srv = responses([{"reasoning": "A long thought about where the button is.", "text": "Clicking.",
-                      "actions": [CLICK], "usage": {"input_tokens": 1234, "output_tokens": 56}},
+                      "actions": [CLICK], "usage": {"input_tokens": 1234, "output_tokens": 56,
+                                                    "input_tokens_details": {"cached_tokens": 1024}}},
                      {"response_status": "incomplete", "reason": "max_output_tokens", "actions": [CLICK]}])
     body = OPENAI_CUA.request(Context("t", "en", (1920, 1080)), [], SHOT[0])
     seen: list[str] = []
     answer = send(sdk(srv), "gpt-5.4", body, stream=stream, on_text=seen.append)
-    assert (answer.status, answer.usage) == ("completed", {"prompt_tokens": 1234, "completion_tokens": 56})
+    assert (answer.status, answer.usage) == ("completed", {"prompt_tokens": 1234, "completion_tokens": 56,
+                                                           "cached_tokens": 1024})
     assert json.loads(answer.text)["id"] in srv.responses
     assert OPENAI_CUA.parse(answer.text).thought == "A long thought about where the button is.\nClicking."
     if stream:  # the viewer sees the reasoning grow, then the message

@@ -69,14 +69,23 @@ def send(sdk: Any, model: str, body: dict[str, Any], *, stream: bool,
 
 
 def _answer(response: Any) -> ResponsesAnswer:
-    usage = getattr(response, "usage", None)
     details = getattr(response, "incomplete_details", None)
     return ResponsesAnswer(
-        response.model_dump_json(exclude_unset=True),
-        {"prompt_tokens": int(getattr(usage, "input_tokens", 0) or 0),
-         "completion_tokens": int(getattr(usage, "output_tokens", 0) or 0)} if usage is not None else None,
+        response.model_dump_json(exclude_unset=True), _usage(getattr(response, "usage", None)),
         getattr(response, "status", None), getattr(details, "reason", None) if details is not None else None,
     )
+
+
+def _usage(usage: Any) -> dict[str, int] | None:
+    """The Responses usage in the app's words (costs.py): input tokens (cached ones included, and named), output."""
+    if usage is None:
+        return None
+    out = {"prompt_tokens": int(getattr(usage, "input_tokens", 0) or 0),
+           "completion_tokens": int(getattr(usage, "output_tokens", 0) or 0)}
+    cached = getattr(getattr(usage, "input_tokens_details", None), "cached_tokens", None)
+    if cached:
+        out["cached_tokens"] = int(cached)
+    return out
 
 
 class OpenAICuaClient(RetryingClient):
