@@ -140,19 +140,20 @@ def test_preview_one_action_a_call_in_pixels_of_the_high_detail_image(desktop, c
             return item
         return answer
 
-    script = [{"action": click(*points[0])}]
+    script = [{"action": {"type": "screenshot"}}, {"action": click(*points[0])}]  # the preview model looks first
     script += [after_looking({"action": click(*p)}) for p in points[1:]]
     script.append(after_looking({"text": "Done."}))
     srv = responses(script, model="computer-use-preview")
     proc, summary = run(cli, srv, "click the four points", "--no-stream")
     assert proc.returncode == 0, proc.stderr
-    assert summary["final_answer"] == "Done." and summary["steps"] == len(points) + 1
+    assert summary["final_answer"] == "Done." and summary["steps"] == len(points) + 2
     # screen = round(x / image_w * screen_w), the contract's mapping, to the pixel
     assert seen == [(round(px / iw * SCREEN[0]), round(py / ih * SCREEN[1])) for px, py in points]
     sent = [r["body"] for r in srv.response_requests()]
     assert sent[0]["tools"] == [{"type": "computer_use_preview", "display_width": iw, "display_height": ih,
                                  "environment": "linux"}]
     assert all(b["truncation"] == "auto" and "stream" not in b for b in sent)
+    assert sent[1]["input"][0]["type"] == "computer_call_output"  # the look answered by the next screenshot
     assert all(size_of(u) == PREVIEW_IMAGE for b in sent for u in images(b))
 
 
