@@ -212,7 +212,7 @@ def test_rate_limits_and_overload_are_retried_then_the_run_goes_on(desktop, cli,
     srv = responses([
         {"status": 429, "type": "rate_limit_exceeded", "code": "rate_limit_exceeded", "retry_after": 1,
          "message": "Rate limit reached for gpt-5.4."},
-        {"status": 503, "message": "The engine is currently overloaded, please try again later."},
+        {"status": 503, "message": "The engine is currently overloaded, please try again later.", "retry_after": 1},
         {"actions": [click(640, 480)]},
         {"text": "Done."},
     ])
@@ -225,29 +225,21 @@ def test_rate_limits_and_overload_are_retried_then_the_run_goes_on(desktop, cli,
     assert times[1] - times[0] >= 0.9  # the server's retry-after was kept
 
 
-def test_a_response_cut_at_its_token_budget_is_asked_again_never_run(desktop, cli, responses):
+def test_a_response_cut_at_its_budget_is_asked_again_and_a_refusal_ends_the_run_neither_acted_on(
+        desktop, cli, responses):
     park(desktop)
     srv = responses([
         {"actions": [click(700, 700)], "response_status": "incomplete", "reason": "max_output_tokens"},
         {"actions": [click(800, 500)]},
-        {"text": "Done."},
-    ])
+    ], default={"refusal": "I can't help with that.", "actions": [click(900, 900)]})
     proc, summary = run(cli, srv, "click")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert "the model refused: I can't help with that." in summary["error"] and "Traceback" not in proc.stderr
     sent = [r["body"] for r in srv.response_requests()]
-    assert [b["max_output_tokens"] for b in sent] == [4096, 8192, 8192]
+    assert [b["max_output_tokens"] for b in sent] == [4096, 8192, 8192, 8192, 8192]  # the refusal asked 3 times
     steps = [x for x in read_trajectory(summary["run_dir"]) if x["kind"] == "step"]
     assert [(a["x"], a["y"]) for s in steps for a in s["actions"] if a["type"] == "click"] == [(800, 500)]
     assert desktop.pointer() == (800, 500)
-
-
-def test_a_refusal_is_never_acted_on_and_ends_the_run_plainly(desktop, cli, responses):
-    srv = responses([], default={"refusal": "I can't help with that."})
-    proc, summary = run(cli, srv, "do something bad")
-    assert proc.returncode == 1, proc.stderr
-    assert "the model refused: I can't help with that." in summary["error"]
-    assert "Traceback" not in proc.stderr
-    assert not any(x["kind"] == "step" for x in read_trajectory(summary["run_dir"]))
 
 
 def test_the_persons_pixel_budget_scales_the_screenshot_and_clicks_map_back(desktop, cli, responses):
