@@ -17,6 +17,7 @@ from agent_app.core.families.openai_cua import OPENAI_CUA, environment
 from agent_app.core.families.openai_cua_client import OpenAICuaClient, StreamEndedError, explain, send
 from agent_app.core.history import History, Turn
 from agent_app.core.settings.config import RunConfig
+from agent_app.core.settings.connection import check_connection
 from agent_app.testing.scripted_openai_cua import ScriptedResponses, images, stream_events
 
 KEY = "sk-proj-test-9f8e7d6c5b4a3210"
@@ -365,3 +366,14 @@ def test_the_family_gives_its_client_with_the_runs_settings_and_no_key_goes_unse
     assert str(e.value) == ("OpenAI needs an API key; save one with `agent-app key set --provider openai` or set "
                             "OPENAI_API_KEY")
     assert OpenAICuaClient("", "gpt-5.4", None).base_url == "https://api.openai.com/v1"  # the provider's own
+
+
+@pytest.mark.parametrize("model", ["gpt-5.4", "computer-use-preview"])
+def test_test_connection_asks_with_the_tool_of_the_model(responses, model):
+    srv = responses([{"text": "OK"}], model=model)
+    report = check_connection(srv.base_url, model, KEY, family="openai-cua")
+    assert report.ok and report.message.startswith(f"Connected: {model} answered"), report.message
+    tools = srv.response_requests()[0]["body"]["tools"]
+    assert tools[0]["type"] == ("computer_use_preview" if "preview" in model else "computer")
+    bad = check_connection(srv.base_url, model, "sk-proj-wrong-0000000000", family="openai-cua")
+    assert not bad.ok and "rejected the API key" in bad.message

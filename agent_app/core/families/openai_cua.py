@@ -36,6 +36,7 @@ from agent_app.core.families.api import ApiFamily
 from agent_app.core.families.base import Context, ParsedReply, Sampling
 from agent_app.core.families.pycode import MAX_ACTIONS, MAX_COORDINATE
 from agent_app.core.keys import normalize_combo
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.client import RetryingClient
@@ -72,15 +73,15 @@ def read_body(reply: str) -> dict[str, Any]:
     error = body.get("error")
     if error:
         message = error.get("message") if isinstance(error, dict) else error
-        raise FormatError(f"the provider returned an error: {_one_line(str(message or error), 200)}")
+        raise FormatError(f"the provider returned an error: {one_line(str(message or error), 200)}")
     status = body.get("status")
     if status == "incomplete":
         details = body.get("incomplete_details")
         reason = details.get("reason") if isinstance(details, dict) else None
-        raise FormatError(f"the response is incomplete ({_one_line(str(reason or 'no reason given'), 60)}): "
+        raise FormatError(f"the response is incomplete ({one_line(str(reason or 'no reason given'), 60)}): "
                           "never acted on")
     if status not in (None, "completed"):
-        raise FormatError(f"the response's status is {_one_line(json.dumps(status), 30)}, not completed")
+        raise FormatError(f"the response's status is {one_line(json.dumps(status), 30)}, not completed")
     output = body.get("output")
     if not isinstance(output, list):
         raise FormatError("not a Responses API body (no `output` list)")
@@ -109,14 +110,10 @@ def safety_message(call: dict[str, Any]) -> str | None:
     return "; ".join(words) if words else None
 
 
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
 
 def _number(value: Any, what: str) -> float:
     if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > MAX_COORDINATE:
-        raise FormatError(f"{what} must be a number, got {_one_line(json.dumps(value), 30)}")
+        raise FormatError(f"{what} must be a number, got {one_line(json.dumps(value), 30)}")
     return float(value)
 
 
@@ -148,7 +145,7 @@ def _actions_of(spec: Any) -> list[Action]:
         if button in _HISTORY_BUTTONS:  # the browser's own keys (a mouse's back/forward buttons)
             return [Action("hotkey", keys=tuple(dict.fromkeys((*held, *_HISTORY_BUTTONS[button]))))]
         if button not in _BUTTONS:
-            raise FormatError(f"a click with the unknown button {_one_line(json.dumps(button), 30)}")
+            raise FormatError(f"a click with the unknown button {one_line(json.dumps(button), 30)}")
         return [Action(_BUTTONS[button], x=x, y=y, keys=held)]
     if kind in ("double_click", "move"):
         x, y = _point(spec, f"a {kind}")
@@ -183,7 +180,7 @@ def _actions_of(spec: Any) -> list[Action]:
         return [Action("wait")]
     if kind == "screenshot":
         return []  # answered by the next step's screenshot
-    raise FormatError(f"unknown computer action {_one_line(json.dumps(kind), 40)}")
+    raise FormatError(f"unknown computer action {one_line(json.dumps(kind), 40)}")
 
 
 def _call_actions(call: dict[str, Any]) -> list[Action]:
@@ -228,9 +225,9 @@ def _texts(item: dict[str, Any]) -> list[str]:
     for part in content:
         kind = part.get("type") if isinstance(part, dict) else None
         if kind == "refusal":
-            raise FormatError(f"the model refused: {_one_line(str(part.get('refusal') or ''), 200)}")
+            raise FormatError(f"the model refused: {one_line(str(part.get('refusal') or ''), 200)}")
         if kind != "output_text" or not isinstance(part.get("text"), str):
-            raise FormatError(f"a message part of unknown type {_one_line(json.dumps(kind), 30)}")
+            raise FormatError(f"a message part of unknown type {one_line(json.dumps(kind), 30)}")
         texts.append(part["text"])
     return texts
 
@@ -255,9 +252,9 @@ def parse_body(reply: str) -> ParsedReply:
             if len(actions) > MAX_ACTIONS:
                 raise FormatError(f"more than {MAX_ACTIONS} actions in one response")
         elif isinstance(kind, str) and kind.endswith(("_call", "_request")):
-            raise FormatError(f"a call to another tool ({_one_line(kind, 40)}), not the computer")
+            raise FormatError(f"a call to another tool ({one_line(kind, 40)}), not the computer")
         else:
-            raise FormatError(f"an output item of unknown type {_one_line(json.dumps(kind), 40)}")
+            raise FormatError(f"an output item of unknown type {one_line(json.dumps(kind), 40)}")
     thought = "\n".join(t for t in (*reasoning, *said) if t.strip())
     if calls:
         return ParsedReply(thought, actions)

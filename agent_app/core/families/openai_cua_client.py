@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from agent_app.core.client import Answer, DeadlineExceededError, RetryingClient, Verdict
 from agent_app.core.errors import ConfigError
 from agent_app.core.families.base import Sampling
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.settings.config import RunConfig
@@ -170,7 +171,7 @@ def explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> Fa
     if isinstance(exc, ResponseFailedError):
         return Failure(True, f"OpenAI could not finish the response ({_failed_message(str(exc))})")
     if isinstance(exc, ResponseStoppedError):
-        return Failure(False, f"OpenAI stopped the response ({_one_line(str(exc), 60)}); nothing of it was run — "
+        return Failure(False, f"OpenAI stopped the response ({one_line(str(exc), 60)}); nothing of it was run — "
                        "rephrase the task")
     if isinstance(exc, DeadlineExceededError):
         return Failure(True, f"OpenAI did not answer in time ({base_url}); raise --timeout or try again later")
@@ -195,7 +196,7 @@ def explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> Fa
         return Failure(True, f"OpenAI is unavailable or overloaded (HTTP {status}): {said}", _retry_after(exc))
     if status is not None:
         return Failure(status in (408, 409), f"OpenAI answered HTTP {status}: {said}", _retry_after(exc))
-    return Failure(False, f"the OpenAI call failed: {type(exc).__name__}: {_one_line(str(exc), 200)}")
+    return Failure(False, f"the OpenAI call failed: {type(exc).__name__}: {one_line(str(exc), 200)}")
 
 
 def _failed_message(body: str) -> str:
@@ -204,7 +205,7 @@ def _failed_message(body: str) -> str:
         error = json.loads(body).get("error") or {}
     except (ValueError, AttributeError):
         return "status failed"
-    return _one_line(str(error.get("message") or error.get("code") or "status failed"), 200)
+    return one_line(str(error.get("message") or error.get("code") or "status failed"), 200)
 
 
 def _server_message(exc: BaseException) -> str:
@@ -213,8 +214,8 @@ def _server_message(exc: BaseException) -> str:
         inner = body.get("error", body)
         message = inner.get("message") if isinstance(inner, dict) else inner
         if message:
-            return _one_line(str(message), 200)
-    return _one_line(str(getattr(exc, "message", "") or exc), 200)
+            return one_line(str(message), 200)
+    return one_line(str(getattr(exc, "message", "") or exc), 200)
 
 
 def _error_code(exc: BaseException) -> str | None:
@@ -239,6 +240,3 @@ def _retry_after(exc: BaseException) -> float | None:
     return None
 
 
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
