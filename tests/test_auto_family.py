@@ -21,7 +21,7 @@ from agent_app.core.settings.presets import Preset, save_presets
 from agent_app.testing.scripted_server import ScriptedServer
 
 CONTRACT_FAMILIES = {"uitars-1.5", "uitars-1.0", "doubao", "aguvis", "qwen2.5-vl", "qwen3-vl", "gui-owl-1.5",
-                     "opencua", "glm-4.5v", "uitars-2"}
+                     "opencua", "glm-4.5v", "uitars-2", "openai-cua"}
 
 # Real model ids: Hugging Face repos, the names servers serve them under (a repo id, a local path, a GGUF or
 # quantised build, an Ollama tag) and hosted ids (OpenRouter, Volcengine Ark, DashScope, Fireworks, cua's router).
@@ -43,6 +43,8 @@ REAL_IDS = {
     "opencua": ["xlangai/OpenCUA-7B", "xlangai/OpenCUA-32B", "OpenCUA-72B"],
     "glm-4.5v": ["zai-org/GLM-4.5V", "z-ai/glm-4.5v", "glm-4.5v", "zai-org/GLM-4.5V-FP8"],
     "aguvis": ["xlangai/Aguvis-7B-720P", "xlangai/Aguvis-72B-720P"],
+    "openai-cua": ["computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.4", "gpt-5.4-mini",
+                   "openai/gpt-5.4", "gpt-5.5"],
     # Names no family may claim: guessing would misplace every click.
     None: ["scripted-ui-tars", "ui-tars", "tgi", "xlangai/OpenCUA-Qwen2-7B", "xlangai/OpenCUA-A3B",  # OpenCUA: 0..1
            "mPLUG/GUI-Owl-7B", "mPLUG/GUI-Owl-32B",  # GUI-Owl 1.0, Qwen2.5-VL based: not GUI-Owl-1.5

@@ -75,7 +75,7 @@ class Agent:
         self.config = config
         self.guard = guard or NoGuard()
         self.person = person
-        self.family: Family = get_family(config.model_family)
+        self.family: Family = get_family(config.model_family, config.model)
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
         self.observers = list(observers or [])

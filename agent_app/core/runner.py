@@ -17,7 +17,7 @@ from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import ConfigError, EndpointError, Interrupt, UnplacedModelError
 from agent_app.core.events import Event, RunResult
 from agent_app.core.families.base import Family
-from agent_app.core.families.registry import AUTO, CHOICES, FAMILIES, detect
+from agent_app.core.families.registry import AUTO, CHOICES, FAMILIES, detect, get_family
 from agent_app.core.loop import Agent
 from agent_app.core.protocols import WindowGuard
 from agent_app.core.runs.recorder import check_runs_dir
@@ -67,12 +67,12 @@ def choose_family(config: RunConfig) -> Family:
     """The family the run speaks: the configured one, or for `auto` the one the model name belongs to (then
     `model_family` becomes it and `model_family_chosen` says "auto", as the run header records)."""
     if config.model_family != AUTO:
-        return FAMILIES[config.model_family]
+        return get_family(config.model_family, config.model)
     family = detect(config.model)
     if family is None:
         raise UnplacedModelError(config.model, tuple(FAMILIES))
     config.model_family, config.model_family_chosen = family.name, AUTO
-    return family
+    return get_family(family.name, config.model)
 
 
 def run_task(

@@ -15,6 +15,7 @@ from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
 from agent_app.core.families.claude import CLAUDE
 from agent_app.core.families.glm import GLM_45V
+from agent_app.core.families.openai_cua import OPENAI_CUA
 from agent_app.core.families.opencua import OPENCUA
 from agent_app.core.families.qwen import GUI_OWL_15, QWEN3_VL, QWEN25_VL
 from agent_app.core.families.uitars import DOUBAO, UITARS_10, UITARS_15
@@ -34,17 +35,21 @@ FAMILIES: dict[str, Family] = {
         QWEN3_VL,
         GUI_OWL_15,
         CLAUDE,
+        OPENAI_CUA,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
 AUTO = "auto"  # choose the family from the endpoint's model name
 CHOICES = (*FAMILIES, AUTO)  # what a run, the settings and a saved task may name
 
-def get_family(name: str) -> Family:
+def get_family(name: str, model: str = "") -> Family:
+    """The family `name`, as it serves `model` when that matters to it (an API family's tool is the model's)."""
     try:
-        return FAMILIES[name]
+        family = FAMILIES[name]
     except KeyError:
         raise ValueError(f"unknown model family {name!r} (choose from {', '.join(FAMILIES)})") from None
+    for_model = getattr(family, "for_model", None)
+    return for_model(model) if for_model is not None and model else family
 
 
 def claimed_by(model_name: str) -> list[str]:

@@ -87,7 +87,7 @@ def field_problem(name: str, value: Any, hint: Any, family: str = DEFAULT_FAMILY
         return f"must be at least {rule.minimum:g}"
     if rule.above is not None and not value > rule.above:
         return f"must be more than {rule.above:g}"
-    if name == "max_pixels" and family in FAMILIES and value < FAMILIES[family].min_pixels:
+    if name == "max_pixels" and family in FAMILIES and value < getattr(FAMILIES[family], "min_pixels", 1):
         fam = FAMILIES[family]
         return f"must be at least {fam.min_pixels} (the smallest screenshot {fam.label} takes)"
     return None

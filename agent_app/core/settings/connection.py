@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from agent_app.core.client import ModelClient, Sampling, describe_endpoint_error
-from agent_app.core.families.registry import AUTO, FAMILIES, detect
+from agent_app.core.families.registry import AUTO, FAMILIES, detect, get_family
 
 
 @dataclass
@@ -104,6 +104,7 @@ def _check_api(family, base_url: str, model: str, api_key: str | None, timeout: 
     from agent_app.core.settings.config import RunConfig
 
     model = model or family.default_model
+    family = get_family(family.name, model)  # as a run serves that model (OpenAI's preview model: its own tool)
     config = RunConfig(task="Reply with OK.", base_url=base_url.strip(), model=model, api_key=api_key,
                        model_family=family.name, timeout=timeout, retries=0)
     started = time.perf_counter()
