@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent_app.core.actions import Action
-from agent_app.core.geometry import FACTOR, MIN_PIXELS, smart_resize
+from agent_app.core.geometry import FACTOR, MIN_PIXELS, CoordinateSpace, Monitor, smart_resize
 
 if TYPE_CHECKING:
     from agent_app.core.history import Turn
@@ -58,6 +58,7 @@ class Family(Protocol):
     max_images: int | None  # screenshots per request it was trained on (None: as configured)
     sampling: Sampling
     model_names: tuple[str, ...]  # regular expressions (any case) for the endpoint model names that are its own
+    truncate: bool  # its points are cut to the pixel (Gemini's int(x / 1000 * w)), not rounded
 
     @property
     def description(self) -> str:
@@ -102,6 +103,7 @@ class ChatFamily:
     max_images: int | None = None
     sampling: Sampling = field(default_factory=Sampling)
     model_names: tuple[str, ...] = ()
+    truncate: bool = False
 
     @property
     def description(self) -> str:
@@ -121,6 +123,12 @@ class ChatFamily:
 
     def history_text(self, reply: str) -> str:
         return reply
+
+
+def coordinate_space(family: Family, monitor: Monitor, model_size: tuple[int, int]) -> CoordinateSpace:
+    """How `family`'s numbers for a screenshot sized `model_size` map onto `monitor` (the one place runs, the parse
+    command and the doctor build it)."""
+    return CoordinateSpace(monitor, *family.span(*model_size), truncate=family.truncate)
 
 
 def image_part(url: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import re
 
 from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
+from agent_app.core.families.gemini import GEMINI
 from agent_app.core.families.glm import GLM_45V
 from agent_app.core.families.opencua import OPENCUA
 from agent_app.core.families.qwen import GUI_OWL_15, QWEN3_VL, QWEN25_VL
@@ -32,6 +33,7 @@ FAMILIES: dict[str, Family] = {
         QWEN25_VL,
         QWEN3_VL,
         GUI_OWL_15,
+        GEMINI,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
