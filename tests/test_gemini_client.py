@@ -1,0 +1,133 @@
+"""The Gemini transport through the real google-genai SDK against the scripted Gemini API server: the recorded body,
+token usage, a cut response, and every failure told in one line that says what to do (retried or not), with the key
+in none of them."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from agent_app.core.errors import ConfigError
+from agent_app.core.families.gemini import GEMINI, read_response
+from agent_app.core.families.gemini_client import PUBLIC_BASE_URL, GeminiTransport
+from agent_app.testing.scripted_gemini import ScriptedGemini, call
+
+KEY = "AIzaSyD-scripted-test-key-0123456789abcdef"
+CONTENTS = [{"role": "user", "parts": [{"text": "Open the calculator"}]}]
+
+
+@pytest.fixture
+def gemini():
+    with ScriptedGemini(api_key=KEY) as server:
+        yield server
+
+
+def transport(server: ScriptedGemini, key: str | None = KEY, timeout: float = 10.0) -> GeminiTransport:
+    return GeminiTransport(server.base_url, server.model, key, timeout)
+
+
+def failure(server: ScriptedGemini, item: dict | None = None, *, key: str | None = KEY, timeout: float = 10.0):
+    if item is not None:
+        server.add(item)
+    t = transport(server, key, timeout)
+    with pytest.raises(Exception) as e:
+        t.send(CONTENTS, GEMINI.config())
+    return t.explain(e.value)
+
+
+def test_a_response_is_recorded_as_the_rest_body_with_its_usage(gemini, monkeypatch):
+    monkeypatch.setenv("GOOGLE_API_KEY", "another-key-from-the-environment")
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")  # never switches the run to Vertex AI
+    gemini.add({"parts": [{"text": "The calculator is in the dock.", "thought": True, "thoughtSignature": "c2ln"},
+                          call("click_at", x=500, y=980)],
+                "usage": {"promptTokenCount": 1800, "candidatesTokenCount": 40, "thoughtsTokenCount": 25}})
+    sent = transport(gemini).send(CONTENTS, GEMINI.config())
+    request = gemini.generate_requests()[0]
+    assert request["path"] == f"/v1beta/models/{gemini.model}:generateContent"
+    assert request["headers"]["x-goog-api-key"] == KEY
+    assert request["body"]["generationConfig"]["maxOutputTokens"] == 8192
+    assert "automatic_function_calling" not in json.dumps(request["body"])  # the SDK's own switch stays local
+    body = json.loads(sent.body)
+    assert body["candidates"][0]["content"]["parts"][0]["thoughtSignature"] == "c2ln"  # REST spelling, kept
+    assert "sdkHttpResponse" not in body and "automaticFunctionCallingHistory" not in body
+    assert (sent.usage, sent.finish_reason, sent.cut) == ({"prompt_tokens": 1800, "completion_tokens": 65}, "STOP",
+                                                          False)
+    assert [c.name for c in read_response(sent.body).calls] == ["click_at"]
+
+
+def test_a_response_cut_at_max_tokens_is_said_to_be_cut(gemini):
+    gemini.add({"parts": [call("type_text_at", x=1, y=2, text="half")], "finish_reason": "MAX_TOKENS"})
+    sent = transport(gemini).send(CONTENTS, GEMINI.config(max_tokens=16))
+    assert sent.cut and sent.finish_reason == "MAX_TOKENS"
+    assert gemini.generate_requests()[0]["body"]["generationConfig"]["maxOutputTokens"] == 16
+
+
+@pytest.mark.parametrize(("item", "retryable", "words", "after"), [
+    ({"status": 429, "message": "Resource has been exhausted (e.g. check quota).", "retry_after": 7}, True,
+     "rate limit or quota is used up (HTTP 429 RESOURCE_EXHAUSTED", 7.0),
+    ({"status": 503, "message": "The model is overloaded. Please try again later."}, True,
+     "Gemini is overloaded (HTTP 503 UNAVAILABLE", None),
+    ({"status": 500, "message": "An internal error has occurred."}, True, "HTTP 500 INTERNAL", None),
+    ({"status": 504, "message": "Deadline expired", "retry_after": 2}, True, "HTTP 504 DEADLINE_EXCEEDED", 2.0),
+    ({"status": 401, "message": "Request had invalid authentication credentials."}, False,
+     "Google rejected the API key (HTTP 401 UNAUTHENTICATED)", None),
+    ({"status": 403, "message": "Method doesn't allow unregistered callers."}, False,
+     "may not use gemini-2.5-computer-use-preview-10-2025 (HTTP 403 PERMISSION_DENIED", None),
+    ({"status": 400, "message": "Request contains an invalid argument."}, False,
+     "Gemini refused the request (HTTP 400 INVALID_ARGUMENT: Request contains an invalid argument.)", None),
+    ({"html": True, "status": 502}, True, "with a web page; check --base-url", None),
+    ({"html": True}, False, "not a Gemini API response; check --base-url", None),
+])
+def test_each_failure_is_one_line_that_says_what_to_do(gemini, item, retryable, words, after):
+    f = failure(gemini, item)
+    assert (f.retryable, f.retry_after) == (retryable, after)
+    assert words in f.message and "\n" not in f.message
+
+
+def test_a_wrong_key_and_no_key(gemini):
+    f = failure(gemini, key="AIzaSyWRONG-key-0000000000000000000000")
+    assert not f.retryable and "Google rejected the API key (HTTP 400 INVALID_ARGUMENT)" in f.message
+    assert "WRONG" not in f.message
+    f = failure(gemini, key=None)
+    assert not f.retryable and f.message.startswith("the Gemini API needs an API key (HTTP 400")
+    with pytest.raises(ConfigError, match="needs an API key: set GEMINI_API_KEY"):
+        GeminiTransport(None, "gemini-2.5-computer-use-preview-10-2025", None, 5.0)  # the public API: asked first
+    with pytest.raises(ConfigError):
+        GeminiTransport(PUBLIC_BASE_URL + "/", "m", "", 5.0)
+
+
+def test_another_model_is_not_found(gemini):
+    t = GeminiTransport(gemini.base_url, "gemini-9-nope", KEY, 5.0)
+    with pytest.raises(Exception) as e:
+        t.send(CONTENTS, GEMINI.config())
+    f = t.explain(e.value)
+    assert not f.retryable and "model 'gemini-9-nope' was not found" in f.message and "--model" in f.message
+
+
+def test_the_network_failures_are_retried(gemini):
+    f = failure(gemini, {"hang": True}, timeout=0.5)
+    assert f.retryable and "did not answer in time; raise --timeout" in f.message
+    f = failure(gemini, {"cut_after": 30, "parts": [call("click_at", x=1, y=1)]})
+    assert f.retryable and "broke off" in f.message
+    dead = GeminiTransport("http://127.0.0.1:9", "m", KEY, 2.0)
+    with pytest.raises(Exception) as e:
+        dead.send(CONTENTS, GEMINI.config())
+    f = dead.explain(e.value)
+    assert f.retryable and f.message.startswith("cannot reach http://127.0.0.1:9") and "check --base-url" in f.message
+
+
+def test_a_key_echoed_by_a_server_is_never_shown(gemini):
+    f = failure(gemini, {"status": 400, "message": "bad request", "echo_key": True})
+    assert "bad request" in f.message and KEY not in f.message and "x-goog-api-key" in f.message
+
+
+def test_a_missing_sdk_is_one_line_with_the_install_command(monkeypatch, gemini):
+    import google
+
+    monkeypatch.setitem(sys.modules, "google.genai", None)  # as if it were not installed
+    monkeypatch.delattr(google, "genai", raising=False)
+    with pytest.raises(ConfigError) as e:
+        transport(gemini)
+    assert str(e.value) == "the gemini family needs Google's SDK google-genai: pip install 'agent-app[gemini]'"
