@@ -571,3 +571,38 @@ def test_the_server_streams_a_response_in_chunks():
     assert len(chunks) == 5 and chunks[-1].candidates[0].finish_reason == "STOP"
     texts = "".join(p.text or "" for c in chunks for p in (c.candidates[0].content.parts or []))
     assert texts == "x" * 60
+
+
+STEP_BODIES = st.lists(st.tuples(NAMES, ARGS), max_size=3).map(
+    lambda calls: body(*([{"text": "thinking", "thought": True}] + [call(n, **a) for n, a in calls])))
+TURNS = st.lists(st.one_of(
+    st.tuples(st.just("step"), st.one_of(STEP_BODIES, st.text(max_size=10)),
+              st.fixed_dictionaries({}, optional={"confirmed": st.booleans(),
+                                                  "unsupported": st.dictionaries(st.integers(0, 5), st.text())})),
+    st.tuples(st.just("note"), st.text(min_size=1, max_size=10), st.just({})),
+), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(turns=TURNS, images=st.integers(1, 6))
+def test_any_history_gives_alternating_contents_with_one_answer_per_call(turns, images):
+    history = History.for_family(GEMINI, images)
+    for k, (kind, text, _) in enumerate(turns):
+        if kind == "note":
+            history.add_note(text)
+        else:
+            history.add_step(text, PNG[k])
+    visible = [Step(t.kind, t.text, t.image_url, turns[i][2]) for i, t in enumerate(history.visible())]
+    msgs = GEMINI.messages(Context("task"), visible, PNG[11])
+    roles = [m["role"] for m in msgs]
+    assert roles == ["user"] + ["model", "user"] * ((len(roles) - 1) // 2)
+    assert json.dumps(msgs).count('"inlineData"') == min(history.images, 1 + sum(t.kind == "step" for t in visible))
+    for model, answer in zip(msgs[1::2], msgs[2::2], strict=True):
+        calls = [p["functionCall"]["name"] for p in model["parts"] if "functionCall" in p]
+        answers = [p["functionResponse"]["name"] for p in answer["parts"] if "functionResponse" in p]
+        try:
+            read_response(json.dumps({"candidates": [{"content": model, "finishReason": "STOP"}]}))
+            assert answers == calls
+        except FormatError:
+            assert answers == []  # a reply that was never acted on gets no answers
+        assert all(set(p) <= {"text", "inlineData", "functionResponse"} for p in answer["parts"])

@@ -8,7 +8,8 @@ The rules, for every platform:
 * The screenshot is resized once, straight to `smart_resize(monitor size)`, before encoding. The model sees
   exactly the image we send, so its pixel coordinates need one scale factor to reach the monitor.
 * uitars-1.5 answers in pixels of that image; uitars-1.0 and doubao in thousandths; aguvis in 0..1.
-* Mapped points are rounded to the nearest pixel, offset by the monitor's origin and clamped inside it.
+* Mapped points are rounded to the nearest pixel (Gemini's grid: cut to it, as Google denormalizes), offset
+  by the monitor's origin and clamped inside it.
 """
 
 from __future__ import annotations
