@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--wait-seconds", type=float, help="how long wait() sleeps (default 5)")
     r.add_argument("--retries", type=int, help="retries after endpoint errors (default 3)")
     r.add_argument("--no-stream", action="store_true", help="ask for whole replies instead of streamed ones")
+    r.add_argument("--freshness", choices=("watch", "settle"),
+                   help="watch: send at once and ask again if the screen reacts while the model thinks (default); "
+                   "settle: wait for a still screen first, never cancel a request (paid APIs)")
     r.add_argument("--confirm", choices=("never", "risky", "always"),
                    help="with --interactive: ask on the terminal before risky actions, or before every action")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
@@ -233,7 +236,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         "language": args.language, "max_steps": args.max_steps, "history_images": args.history_images,
         "timeout": args.timeout, "retries": args.retries, "max_pixels": args.max_pixels, "monitor": args.monitor,
         "wait_seconds": args.wait_seconds, "stream": False if args.no_stream else None, "runs_dir": args.runs_dir,
-        "call_user_pauses": args.interactive or None, "confirm": args.confirm,
+        "call_user_pauses": args.interactive or None, "confirm": args.confirm, "freshness": args.freshness,
     }
     for layer in (env, cli):
         layers.update({k: v for k, v in layer.items() if v is not None and v != ""})

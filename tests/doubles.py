@@ -7,8 +7,9 @@ import threading
 
 from PIL import Image
 
+from agent_app.core import images
 from agent_app.core.actions import Action
-from agent_app.core.desktop.capture import Screenshot, encode_png
+from agent_app.core.desktop.capture import Screenshot, screenshot
 from agent_app.core.geometry import Monitor
 
 
@@ -19,13 +20,16 @@ class StaticScreen:
         self.monitor = Monitor(0, 0, width, height)
         self.captures = 0
 
-    def capture(self, model_size: tuple[int, int]) -> Screenshot:
+    def capture(self, model_size: tuple[int, int], encoding: images.Encoding = images.PNG, still_s: float = 0.0,
+                interval_s: float = 0.015, check=None) -> Screenshot:
         self.captures += 1
-        image = Image.linear_gradient("L").resize(model_size).convert("RGB")
-        return Screenshot(encode_png(image), *model_size, self.monitor, {"capture": 0.0, "encode": 0.0})
+        native = (self.monitor.width, self.monitor.height)
+        image = Image.linear_gradient("L").resize(native).convert("RGB")
+        size = images.send_size(native, native, model_size)
+        return screenshot(image, size, encoding, self.monitor, images.signature(image))
 
-    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check=None) -> float:
-        return 0.0
+    def changed_since(self, shot: Screenshot, ignore=()) -> bool:
+        return False
 
 
 class RecordingExecutor:

@@ -9,6 +9,7 @@ import io
 from PIL import Image, ImageChops
 
 from agent_app.core.doctor.model_check import BUTTON_FILL
+from agent_app.core.geometry import smart_resize
 
 
 def image_of(body: dict) -> Image.Image:
@@ -19,12 +20,15 @@ def image_of(body: dict) -> Image.Image:
 
 
 def locate_ok(body: dict) -> tuple[float, float, int, int]:
-    """Where the OK button is in the image the request carries: (centre x, centre y, image width, height)."""
+    """Where the OK button is in the image as the model sees it — after the server's processor has resized what it
+    was sent to smart_resize (as vLLM does): (centre x, centre y, image width, height)."""
     image = image_of(body)
     r, g, b = ImageChops.difference(image, Image.new("RGB", image.size, BUTTON_FILL)).split()
     box = ImageChops.lighter(ImageChops.lighter(r, g), b).point(lambda v: 255 if v <= 12 else 0).getbbox()
     assert box is not None, "no OK button in the screenshot"
-    return (box[0] + box[2] - 1) / 2, (box[1] + box[3] - 1) / 2, image.width, image.height
+    h, w = smart_resize(image.height, image.width)
+    sx, sy = w / image.width, h / image.height
+    return (box[0] + box[2]) / 2 * sx, (box[1] + box[3]) / 2 * sy, w, h
 
 
 def clicks_ok_in(convention: str):

@@ -10,6 +10,7 @@ import os
 import resource
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -25,17 +26,25 @@ def png(width: int = 64, height: int = 36) -> bytes:
     return out.getvalue()
 
 
+@dataclass
+class Picture:
+    """What the recorder needs of a screenshot: its PNG."""
+
+    png: bytes
+
+
 def make_run(runs_dir: Path, task: str, steps: int = 2, status: str | None = "finished",
              answer: str | None = "done") -> Path:
     """A run folder as a real run leaves it: header, `steps` click steps, and an end line (none: killed)."""
     rec = Recorder(runs_dir, task, {"settings": {"model_family": "uitars-1.5", "history_images": 5,
                                                  "language": "en", "model": "scripted"}, "model_image": [64, 36]})
     for n in range(1, steps + 1):
-        name = rec.save_screenshot(n, png())
+        name = rec.screenshot_name(n)
         rec.step(StepRecord(n, name, (64, 36), Monitor(0, 0, 1920, 1080),
                             f"Thought: step {n}\nAction: click(start_box='(10,{n})')", f"step {n}",
                             [Action("click", x=10 * n, y=20)], {"model": 5.0}, {"prompt_tokens": 9,
-                                                                                 "completion_tokens": 3}, 0.0))
+                                                                                 "completion_tokens": 3}, 0.0),
+                 Picture(png()))
     if status is not None:
         rec.append({"kind": "end", "time": 1.0, "status": status, "steps": steps, "run_dir": str(rec.run_dir),
                     "final_answer": answer if status == "finished" else None,

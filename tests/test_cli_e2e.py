@@ -327,7 +327,7 @@ def test_the_chosen_monitor_is_captured_and_clicked(two_monitors, app_env, tmp_p
     server.add(image_then("Thought: c\nAction: click(start_box='(686,378)')"), image_then(FINISH))
     proc, _ = CLI(two_monitors, app_env, tmp_path / "runs").run_task(server, "right monitor", "--monitor", str(right))
     assert proc.returncode == 0, proc.stderr
-    assert seen == [(1372, 756), (1372, 756)]
+    assert seen == [(1366, 768), (1366, 768)]  # sent native: the model sees 1372x756 after its own resize
     assert two_monitors.pointer() == (1920 + 683, 384)
     proc, _ = CLI(two_monitors, app_env, tmp_path / "runs").run_task(server, "no such monitor", "--monitor", "3")
     assert proc.returncode == 2 and "monitor 3 does not exist" in proc.stderr

@@ -354,7 +354,7 @@ def test_model_check_sends_the_familys_screenshot_and_finds_the_click(server):
     server.add(clicks_ok_in("image"))
     check = model_check(_config(server), monitor)
     assert check.ok, check.summary
-    assert image_of(server.chat_requests()[0]["body"]).size == (1932, 1092)  # sized as the family does
+    assert image_of(server.chat_requests()[0]["body"]).size == (1920, 1080)  # sent as a run sends it: native
     assert check.figures["model"] == server.model and check.figures["error_px"] <= 2
 
 

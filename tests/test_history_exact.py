@@ -16,8 +16,9 @@ from conftest import read_trajectory
 from doubles import RecordingExecutor
 from PIL import Image
 
+from agent_app.core import images
 from agent_app.core.control import RunControl
-from agent_app.core.desktop.capture import Screenshot, encode_png
+from agent_app.core.desktop.capture import Screenshot, screenshot
 from agent_app.core.families.registry import FAMILIES
 from agent_app.core.geometry import Monitor
 from agent_app.core.loop import Agent
@@ -37,15 +38,16 @@ class CountingScreen:
         self.monitor = Monitor(0, 0, 280, 168)
         self.captures = 0
 
-    def capture(self, model_size: tuple[int, int]) -> Screenshot:
+    def capture(self, model_size: tuple[int, int], encoding: images.Encoding = images.PNG, still_s: float = 0.0,
+                interval_s: float = 0.015, check=None) -> Screenshot:
         self.captures += 1
         n = self.captures
         image = Image.new("RGB", model_size, ((n * 37) % 256, (n * 91) % 256, (n * 53) % 256))
         image.putpixel((n % model_size[0], 0), (255, 255, 255))
-        return Screenshot(encode_png(image), *model_size, self.monitor, {"capture": 0.0, "encode": 0.0})
+        return screenshot(image, model_size, encoding, self.monitor, images.signature(image))
 
-    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check=None) -> float:
-        return 0.0
+    def changed_since(self, shot: Screenshot, ignore=()) -> bool:
+        return False
 
 
 def script(length: int) -> list[str]:

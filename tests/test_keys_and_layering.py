@@ -101,3 +101,22 @@ def test_parse_command_contract(cli_nodisplay):
     proc = cli_nodisplay.run("parse", "--model-family", "uitars-1.5", "--screen", "1920x1080", input="no action here")
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_the_qt_binding_keeps_none_alive():
+    """PySide6 6.12.0 dropped a reference to None on every static call returning nothing (processEvents,
+    activeWindow…): a long run, or a long test session, then aborts the process. The pinned binding must not."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "before = sys.getrefcount(None)\n"
+        "for _ in range(2000):\n"
+        "    QApplication.processEvents()\n"
+        "    QApplication.activeWindow()\n"
+        "print(sys.getrefcount(None) - before)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin", "QT_QPA_PLATFORM": "offscreen"}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.strip()) > -100  # 6.12.0: -4000

@@ -34,7 +34,11 @@ def test_finished_maps_coordinates_and_records(server, tmp_path):
     assert (result.status, result.steps, result.final_answer) == ("finished", 2, "ok")
     assert [(x.x, x.y) for x in ex.actions] == [(960, 99)]  # 966/1932*1920, 100/1092*1080
     lines = read_trajectory(result.run_dir)
-    assert png_size((tmp_path / result.run_dir / lines[1]["screenshot"]).read_bytes()) == (1932, 1092)
+    # 1920x1080 only rounds to 1932x1092: sent native (the server's processor resizes as in training), recorded
+    # as PNG, sent as lossless WebP to a local endpoint
+    assert png_size((tmp_path / result.run_dir / lines[1]["screenshot"]).read_bytes()) == (1920, 1080)
+    url = server.chat_requests()[0]["body"]["messages"][-1]["content"][0]["image_url"]["url"]
+    assert url.startswith("data:image/webp;base64,")
     assert ex.released == 1
 
 
@@ -245,3 +249,93 @@ def test_a_takeover_mid_action_marks_the_step_interrupted_not_failed(server, tmp
     step = next(x for x in lines if x["kind"] == "step")
     assert (step["interrupted"], step["error"]) == ("taken over", None)
     assert [x["kind"] for x in lines] == ["header", "step", "takeover", "note", "step", "end"]
+
+
+class ReactingScreen(StaticScreen):
+    """After the agent's first action the screen reacts `delay` s later (a menu opening): pixels change."""
+
+    def __init__(self, executor: RecordingExecutor, delay: float) -> None:
+        super().__init__()
+        self.executor, self.delay = executor, delay
+        self.checks = 0
+
+    def reacted(self) -> bool:
+        acted = getattr(self.executor, "acted_at", None)
+        return acted is not None and time.monotonic() >= acted + self.delay
+
+    def capture(self, model_size, encoding=None, still_s=0.0, interval_s=0.015, check=None):
+        from PIL import Image
+
+        from agent_app.core import images
+        from agent_app.core.desktop.capture import screenshot
+
+        self.captures += 1
+        colour = (200, 30, 30) if self.reacted() else (240, 240, 240)
+        image = Image.new("RGB", (self.monitor.width, self.monitor.height), colour)
+        shot = screenshot(image, model_size, encoding or images.PNG, self.monitor, images.signature(image))
+        shot.reacted = self.reacted()
+        return shot
+
+    def changed_since(self, shot, ignore=()) -> bool:
+        self.checks += 1
+        return self.reacted() != shot.reacted
+
+
+def test_a_late_reaction_cancels_the_request_and_the_model_answers_the_new_screen(server, tmp_path):
+    def slow(text):
+        return {"text": text, "delay": 0.5}  # the model thinks for half a second
+
+    server.add(slow(CLICK.format(x=100)), slow(FINISH), slow(FINISH))
+    a, ex = agent(server, tmp_path)
+    original = ex.execute
+
+    def execute(action, check):
+        original(action, check)
+        ex.acted_at = time.monotonic()
+
+    ex.execute = execute
+    a.screen = ReactingScreen(ex, delay=0.3)
+    result = a.run()
+    assert (result.status, result.steps) == ("finished", 2)
+    lines = read_trajectory(result.run_dir)
+    assert [x["kind"] for x in lines] == ["header", "step", "cancelled", "step", "end"]
+    cancelled = lines[2]
+    assert cancelled["before_step"] == 2 and cancelled["after_ms"] > 0
+    # Three requests: the click, the one dropped when the screen reacted, the one the model answered.
+    bodies = [r["body"] for r in server.chat_requests()]
+    assert len(bodies) == 3
+    assert bodies[1]["messages"][:-1] == bodies[2]["messages"][:-1]  # the same history: the drop left no trace
+    from agent_app.core import images
+
+    def last_colour(body):
+        return images.decode_data_url(body["messages"][-1]["content"][0]["image_url"]["url"]).getpixel((5, 5))
+
+    assert last_colour(bodies[1]) == (240, 240, 240) and last_colour(bodies[2]) == (200, 30, 30)
+
+
+def test_settle_mode_never_cancels(server, tmp_path):
+    server.add({"text": CLICK.format(x=100), "delay": 0.3}, {"text": FINISH, "delay": 0.3})
+    a, ex = agent(server, tmp_path, freshness="settle")
+    a.screen = ReactingScreen(ex, delay=0.1)
+    ex.acted_at = time.monotonic()
+    result = a.run()
+    assert result.status == "finished" and a.screen.checks == 0
+    assert "cancelled" not in [x["kind"] for x in read_trajectory(result.run_dir)]
+
+
+def test_an_endpoint_that_refuses_webp_gets_png_from_then_on_and_it_is_remembered(server, tmp_path, monkeypatch):
+    from agent_app.core.settings import endpoints
+    from agent_app.testing.scripted_server import image_formats
+
+    monkeypatch.setenv("AGENT_APP_DATA_DIR", str(tmp_path / "data"))
+    server.image_formats = ("png",)
+    server.add(CLICK.format(x=100), CLICK.format(x=900), FINISH)
+    a, _ = agent(server, tmp_path)
+    assert a.encoding.format == "webp"
+    result = a.run()
+    assert (result.status, result.steps) == ("finished", 3)
+    formats = [image_formats(r["body"]) for r in server.chat_requests()]
+    assert formats == [["webp"], ["png"], ["png", "png"], ["png", "png", "png"]]  # refused once, then PNG only
+    assert endpoints.refuses_webp(server.base_url)
+    again, _ = agent(server, tmp_path)
+    assert again.encoding.format == "png"  # the next run starts with PNG

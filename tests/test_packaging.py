@@ -210,7 +210,7 @@ def test_bundled_run_clicks_and_finishes_with_the_key_from_the_keychain(bundle, 
         shot = Path(summary["run_dir"]) / steps[0]["screenshot"]
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # mss + Pillow captured and encoded the screen
         image_url = json.dumps(server.chat_requests()[0]["body"])
-        assert "data:image/png;base64," in image_url
+        assert "data:image/webp;base64," in image_url  # the bundle's Pillow encodes lossless WebP
     finally:
         cli.run("key", "delete")
 

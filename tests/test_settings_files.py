@@ -57,6 +57,7 @@ WRONG = {  # field: values it must never take from a file
     "history_images": [0, "5"], "wait_seconds": [0, -1, math.nan, math.inf, "5"],
     "timeout": [-1, 0, math.nan, -math.inf, math.inf, False], "max_pixels": [1, 78399, 0, "big", 1.5],
     "monitor": [0, "1"], "stream": ["yes", 1, None], "runs_dir": [5, None, []], "confirm": ["sometimes", True],
+    "freshness": ["fresh", 1],
     "takeover_threshold_px": [0, "12"], "hotkeys": [[], {"pause": 5}, "ctrl+p", None],
 }
 

@@ -41,6 +41,16 @@ COMPLETE_REASONS = frozenset({"stop", "eos", "end_turn", "stop_sequence", "tool_
 LENGTH_REASONS = frozenset({"length", "max_tokens"})
 
 
+class ImageFormatError(EndpointError):
+    """The server refused an image's format (an endpoint that does not decode WebP, say)."""
+
+
+_FORMAT_REFUSED = re.compile(  # what servers say when they cannot decode an image's format (PIL, vLLM, APIs)
+    r"webp|cannot identify image|unsupported image (?:format|type)|image (?:format|type) (?:is )?not supported"
+    r"|unrecognized image|(?:failed to|cannot|could not) decode (?:the )?image"
+)
+
+
 class ImageLimitError(EndpointError):
     """The server accepts at most `limit` images per request (vLLM --limit-mm-per-prompt)."""
 
@@ -357,13 +367,15 @@ class ModelClient:
 
     def _adapt(self, exc: BaseException, notes: list[str]) -> str | None:
         """Change the request after a 400 that says what the server will not take. A note, or None."""
-        if getattr(exc, "status_code", None) not in (400, 422):
+        if getattr(exc, "status_code", None) not in (400, 415, 422):
             return None
         message = _body_message(exc)
         lowered = message.lower()
         limit = image_count_limit(message)
         if limit is not None:
             raise ImageLimitError(limit, f"the server accepts at most {limit} image(s) per request")
+        if _FORMAT_REFUSED.search(lowered) and "too large" not in lowered and "exceed" not in lowered:
+            raise ImageFormatError(f"the endpoint refused the screenshot's format ({_one_line(message, 120)})")
         for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt",
                      *self.sampling.extra_body):
             if name in lowered and name not in self._dropped:

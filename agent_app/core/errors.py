@@ -46,5 +46,9 @@ class TakenOver(Interrupt):
     """The person took the controls: whatever the agent was about to do is dropped until they hand back."""
 
 
+class ScreenChanged(Interrupt):
+    """The screen changed while the model was thinking (a late reaction to the last action): ask again."""
+
+
 class Stopped(Interrupt):
     """The run was stopped by the user (stop button, SIGINT, emergency stop, fail-safe corner)."""

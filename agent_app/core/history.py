@@ -9,6 +9,7 @@ carries min(k, images) screenshots. How the request is laid out is the family's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,10 @@ class History:
         self.images = images
         self._forget_images()
         return True
+
+    def replace_images(self, convert: Callable[[str], str]) -> None:
+        """Re-encode the screenshots that may still be sent (once, when an endpoint refuses their format)."""
+        self.turns = [replace(t, image_url=convert(t.image_url)) if t.image_url else t for t in self.turns]
 
     # ---- what the model gets ----
     def visible(self) -> list[Turn]:

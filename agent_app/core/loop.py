@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent_app.core import images
 from agent_app.core.actions import ANSWERED_TYPES, TERMINAL_TYPES, Action
-from agent_app.core.client import ImageLimitError, ModelClient, ModelReply
+from agent_app.core.client import ImageFormatError, ImageLimitError, ModelClient, ModelReply
 from agent_app.core.control import Resumption, RunControl
-from agent_app.core.desktop.capture import Screenshot
+from agent_app.core.desktop.capture import Screenshot, screenshot
 from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import (
     AgentAppError,
@@ -25,6 +26,7 @@ from agent_app.core.errors import (
     FormatError,
     Interrupt,
     RecordingError,
+    ScreenChanged,
     Stopped,
     TakenOver,
 )
@@ -36,10 +38,15 @@ from agent_app.core.protocols import Executor, NoGuard, Screen, WindowGuard
 from agent_app.core.redact import redact
 from agent_app.core.risk import needs_confirmation
 from agent_app.core.runs.recorder import Recorder, StepRecord
+from agent_app.core.settings import endpoints
 from agent_app.core.settings.config import RunConfig, default_runs_dir
 from agent_app.core.settings.logs import log_path
 
 log = logging.getLogger(__name__)
+
+STILL_S, STILL_INTERVAL_S = 0.15, 0.015  # before a screenshot: the screen has stopped changing (bounded)
+WATCH_S, WATCH_INTERVAL_S = 1.5, 0.05  # while the model thinks, this long after an action: did the screen react?
+MAX_CANCELS = 3  # requests dropped per step because the screen changed; then the model answers what it has
 
 
 @dataclass
@@ -82,6 +89,8 @@ class Agent:
         self.model_size = self.family.model_image_size(monitor.width, monitor.height, config.max_pixels)
         self.space = coordinate_space(self.family, monitor, self.model_size)
         self.context = Context(config.task, config.language, self.model_size)
+        self.encoding = images.encoding_for(config.base_url, endpoints.refuses_webp(config.base_url))
+        self._acted_at: float | None = None  # when the agent last did something on the desktop
 
     # ---- observers ----
     def emit(self, kind: str, **data: Any) -> None:
@@ -138,12 +147,13 @@ class Agent:
         finally:
             self.executor.release_all()
             self.guard.show()
+            failure = self.recorder.flush()
+            if failure is not None and result.status != "error":
+                result.status, result.error = "error", str(failure)
             result.steps = self.recorder.steps_written  # the step lines on disk, which the end line must match
-            try:
-                self.recorder.append({"kind": "end", "time": time.time(), **result.summary()})
-            except RecordingError as e:
-                result.error = result.error or str(e)
-            self.recorder.close()
+            failure = self.recorder.finish({"kind": "end", "time": time.time(), **result.summary()})
+            if failure is not None:
+                result.error = result.error or str(failure)
             self._status(result.status, error=result.error, final_answer=result.final_answer)
             self.emit("ended", result=result)
         return result
@@ -154,7 +164,7 @@ class Agent:
         shot = self._capture(self.control.check)
         self.emit("captured", screenshot=shot, step_no=step_no)
         timings = dict(shot.timings_ms)
-        reply, parsed = self._query(shot, timings)
+        shot, reply, parsed = self._fresh_reply(shot, timings)
         record = self._take(step_no, started, shot, reply, parsed, timings)
         try:
             outcome = self._act(record)
@@ -175,6 +185,7 @@ class Agent:
         timings["parse"] += (time.perf_counter() - t0) * 1000
         self.emit("parsed", step_no=step_no, thought=parsed.thought, actions=actions)
         self.control.check()  # the person took over while the model thought: this reply is stale, drop it
+        timings["record"] = self.recorder.ready()  # nothing is done while the step before is not on disk
         self.previous_thought, self.last_thought = self.last_thought, parsed.thought
         self.steps, self.last_actions = step_no, actions
         self.history.add_step(reply.text, shot.data_url)
@@ -203,11 +214,10 @@ class Agent:
                     wait = action.seconds if action.seconds is not None else self.config.wait_seconds
                     continue
                 self.executor.execute(action, self.control.check)
+                if action.type not in ANSWERED_TYPES:
+                    self._acted_at = time.monotonic()
                 self.emit("executed", step_no=record.step, action=action)
             record.timings_ms["execute"] = (time.perf_counter() - t0) * 1000
-            if terminal is None and wait is None and record.actions:
-                record.timings_ms["settle"] = self.screen.wait_until_still(
-                    self.config.settle_max_s, check=self.control.check)
         except Interrupt as e:
             record.interrupted = "stopped" if isinstance(e, Stopped) else "taken over"
             raise
@@ -217,19 +227,69 @@ class Agent:
         return Outcome(terminal, wait)
 
     def _record(self, record: StepRecord, shot: Screenshot) -> None:
-        t0 = time.perf_counter()
-        self.recorder.save_screenshot(record.step, shot.png)
-        record.timings_ms["record"] = (time.perf_counter() - t0) * 1000  # the line cannot hold its own cost
-        self.recorder.step(record)
-        record.timings_ms["record"] = (time.perf_counter() - t0) * 1000
-        self.emit("recorded", record=record)
+        self.recorder.step(record, shot)  # written on the recorder's thread: the screenshot, then the line
+        self.emit("recorded", record=record, screenshot=shot)
 
     def _wait(self, seconds: float) -> None:
         self.guard.show()
         self._status("running", detail=f"waiting {seconds:g} s")
         self.control.sleep(seconds)
 
-    def _query(self, shot: Screenshot, timings: dict[str, float]) -> tuple[ModelReply, ParsedReply]:
+    def _fresh_reply(self, shot: Screenshot, timings: dict[str, float]) -> tuple[Screenshot, ModelReply, ParsedReply]:
+        """Ask about `shot`. If the screen changes while the model thinks (a late reaction to the last action), drop
+        the request — it is no step and never reaches the history — and ask about the screen as it is now."""
+        cancels = 0
+        while True:
+            watch = self._watch(shot) if cancels < MAX_CANCELS else None
+            t0 = time.perf_counter()
+            try:
+                reply, parsed = self._query(shot, timings, watch or self.control.check)
+                return shot, reply, parsed
+            except ScreenChanged:
+                cancels += 1
+                waited = (time.perf_counter() - t0) * 1000
+                timings["cancelled"] = timings.get("cancelled", 0.0) + waited
+                self.recorder.append({"kind": "cancelled", "time": time.time(), "before_step": self.steps + 1,
+                                      "after_ms": round(waited, 1),
+                                      "reason": "the screen changed while the model was thinking"})
+                self.emit("cancelled", step_no=self.steps + 1, after_ms=waited)
+                shot = self._capture(self.control.check, still_s=self.config.settle_max_s)
+            except ImageFormatError:
+                if self.encoding.format == "png":
+                    raise
+                shot = self._fall_back_to_png(shot)
+            self.emit("captured", screenshot=shot, step_no=self.steps + 1)
+            for phase, ms in shot.timings_ms.items():
+                timings[phase] = timings.get(phase, 0.0) + ms
+
+    def _watch(self, shot: Screenshot) -> Callable[[], None] | None:
+        """A `check` for the request that also watches the screen, shortly after the agent acted."""
+        if self.config.freshness != "watch" or self._acted_at is None:
+            return None
+        until = self._acted_at + WATCH_S
+        last = [0.0]
+
+        def check() -> None:
+            self.control.check()
+            now = time.monotonic()
+            if now < until and now - last[0] >= WATCH_INTERVAL_S:
+                last[0] = now
+                if self.screen.changed_since(shot, self.guard.regions()):
+                    raise ScreenChanged()
+
+        return check if time.monotonic() < until else None
+
+    def _fall_back_to_png(self, shot: Screenshot) -> Screenshot:
+        """The endpoint refused WebP: PNG from now on (and remembered for it), history screenshots re-encoded once."""
+        self.encoding = images.PNG
+        endpoints.remember_refuses_webp(self.config.base_url)
+        self.history.replace_images(lambda url: images.data_url(images.PNG.encode(images.decode_data_url(url)),
+                                                                images.PNG.mime))
+        self.emit("retry", message="the endpoint refused WebP screenshots; sending PNG from now on")
+        return screenshot(shot.image, (shot.width, shot.height), images.PNG, shot.monitor, shot.signature)
+
+    def _query(self, shot: Screenshot, timings: dict[str, float],
+               check: Callable[[], None]) -> tuple[ModelReply, ParsedReply]:
         """Ask the model; re-sample (bounded, hotter) when its reply cannot be parsed."""
         temperature = None
         timings.setdefault("parse", 0.0)
@@ -237,7 +297,7 @@ class Agent:
             messages = self.history.messages(self.family, self.context, shot.data_url)
             try:
                 reply = self.client.complete(
-                    messages, self.control.check, temperature=temperature,
+                    messages, check, temperature=temperature,
                     on_text=lambda text: self.emit("model_text", text=text),
                     on_retry=lambda message: self.emit("retry", message=message),
                 )
@@ -247,7 +307,7 @@ class Agent:
                 self.recorder.append({"kind": "image_limit", "time": time.time(), "images": e.limit,
                                       "before_step": self.steps + 1})
                 self.emit("retry", message=f"{e}; sending {e.limit} screenshot(s) per request from now on")
-                return self._query(shot, timings)
+                return self._query(shot, timings, check)
             timings["model"] = timings.get("model", 0.0) + reply.request_ms
             self.emit("model_replied", text=reply.text, usage=reply.usage, notes=reply.notes)
             t0 = time.perf_counter()
@@ -296,13 +356,19 @@ class Agent:
                 self._add_note(resumption)
             self._status("running")
 
-    def _capture(self, check: Callable[[], None]) -> Screenshot:
-        """A screenshot with our own windows out of it; their stepping aside is timed as "guard"."""
+    def _capture(self, check: Callable[[], None], still_s: float | None = None) -> Screenshot:
+        """A screenshot with our own windows out of it, once the screen is still (bounded). Watching for late
+        changes makes a long wait needless ("watch"); "settle" waits up to settle_max_s before every screenshot."""
         t0 = time.perf_counter()
-        if self.guard.hide():  # our windows were showing: let the desktop repaint where they were
-            self.screen.wait_until_still(0.5, check=check)
+        hidden = self.guard.hide()
         guard_ms = (time.perf_counter() - t0) * 1000
-        shot = self.screen.capture(self.model_size)
+        settle = self.config.freshness == "settle"
+        if still_s is None:
+            still_s = self.config.settle_max_s if settle else STILL_S
+        if hidden:  # our windows were showing: let the desktop repaint where they were
+            still_s = max(still_s, 0.5)
+        interval = 0.05 if settle or still_s > STILL_S else STILL_INTERVAL_S
+        shot = self.screen.capture(self.model_size, self.encoding, still_s=still_s, interval_s=interval, check=check)
         self.guard.show()
         shot.timings_ms["guard"] = guard_ms
         return shot
@@ -312,7 +378,7 @@ class Agent:
         if self.person is None:
             return None
         shot = self._capture(lambda: None)  # the run is paused by the takeover: nothing to check
-        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot.png)
+        return self.recorder.save_image(f"takeover-{self.steps:03d}.png", shot)
 
     def _record_person(self, actions: list[Action], screenshot: str | None) -> None:
         """What the person did, in the model's own words: the 'chosen' side of a correction pair."""

@@ -4,19 +4,27 @@ the app's own windows out of the model's way. The real ones live in `desktop/`; 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from agent_app.core.actions import Action
 from agent_app.core.desktop.capture import Screenshot
 from agent_app.core.geometry import Monitor
+from agent_app.core.images import Encoding
+
+Rect = tuple[int, int, int, int]  # x, y, width, height in screen pixels
 
 
 class Screen(Protocol):
     monitor: Monitor
 
-    def capture(self, model_size: tuple[int, int]) -> Screenshot: ...
+    def capture(self, model_size: tuple[int, int], encoding: Encoding, still_s: float = 0.0,
+                interval_s: float = 0.015, check: Callable[[], None] | None = None) -> Screenshot:
+        """A screenshot sized for a model that sees `model_size`, once still (at most `still_s`)."""
+        ...
 
-    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check: Any = None) -> float: ...
+    def changed_since(self, shot: Screenshot, ignore: list[Rect] = ()) -> bool:
+        """Has the screen changed noticeably since `shot`, outside the `ignore` rectangles?"""
+        ...
 
 
 class Executor(Protocol):
@@ -36,6 +44,10 @@ class WindowGuard(Protocol):
         """Bring back what `hide` took away."""
         ...
 
+    def regions(self) -> list[Rect]:
+        """Where our windows are on the screen now (not the desktop: a change there is no reaction)."""
+        ...
+
 
 class NoGuard:
     def hide(self) -> bool:
@@ -43,3 +55,6 @@ class NoGuard:
 
     def show(self) -> None:
         return None
+
+    def regions(self) -> list[Rect]:
+        return []

@@ -57,6 +57,7 @@ class ScriptedServer:
         keep_bodies: bool = True,
         web_ui: bool = False,
         lists_models: bool = True,
+        image_formats: tuple[str, ...] | None = None,
     ) -> None:
         self.script: deque[Item] = deque(script or [])
         self.default = default
@@ -67,6 +68,7 @@ class ScriptedServer:
         self.keep_bodies = keep_bodies  # False: record sizes only (long benchmarks stay flat in memory)
         self.web_ui = web_ui
         self.lists_models = lists_models  # False: GET /models is a 404, as on some hosted endpoints
+        self.image_formats = image_formats  # e.g. ("png", "jpeg"): other data URLs are refused as vLLM does
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -130,6 +132,18 @@ def count_images(body: dict[str, Any]) -> int:
         if isinstance(content, list):
             n += sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
     return n
+
+
+def image_formats(body: dict[str, Any]) -> list[str]:
+    """The format of every data-URL image in a request, in order ("png", "webp", …)."""
+    out = []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            url = (part.get("image_url") or {}).get("url", "") if isinstance(part, dict) else ""
+            if url.startswith("data:image/"):
+                out.append(url[len("data:image/") :].split(";", 1)[0])
+    return out
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -204,6 +218,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name in owner.reject_params:
             if name in body:
                 self._error(400, f"Unsupported parameter: '{name}'")
+                return
+        if owner.image_formats is not None:
+            refused = [f for f in image_formats(body) if f not in owner.image_formats]
+            if refused:
+                self._error(400, f"cannot identify image file <_io.BytesIO object> (format {refused[0]})")
                 return
         if owner.max_images is not None and count_images(body) > owner.max_images:
             self._error(400, f"At most {owner.max_images} image(s) may be provided in one request.")

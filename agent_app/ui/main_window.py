@@ -40,7 +40,7 @@ from agent_app.ui.banner import Banner
 from agent_app.ui.control_strip import ControlStrip
 from agent_app.ui.history import HistoryDialog
 from agent_app.ui.hotkeys import HotkeyBridge
-from agent_app.ui.models import LineRole, StepListModel, describe_actions
+from agent_app.ui.models import LineRole, StepListModel, describe_actions, qimage
 from agent_app.ui.open_file import open_path
 from agent_app.ui.presets_dialog import PresetsDialog
 from agent_app.ui.resources import icon
@@ -329,6 +329,8 @@ class MainWindow(QMainWindow):
         worker.event.connect(self._on_event)
         worker.ended.connect(self._on_ended)
         worker.failed.connect(self._on_failed)
+        if self.run_thread is not None:  # the last run's thread is ending: let it, before it is let go
+            self.run_thread.thread.wait(5000)
         self.run_thread = RunThread(worker)
         self.replaying = False
         self.steps.reset(None)
@@ -437,7 +439,8 @@ class MainWindow(QMainWindow):
             usage = line.get("usage") or {}
             self.tokens[0] += usage.get("prompt_tokens", 0)
             self.tokens[1] += usage.get("completion_tokens", 0)
-            self._append_line(line)
+            shot = d.get("screenshot")
+            self._append_line(line, shot.image if shot is not None else None)
         elif event.kind == "person_actions":
             self._append_line({"kind": "person_actions", "actions": [a.to_json() for a in d["actions"]]})
         elif event.kind == "note":
@@ -486,8 +489,7 @@ class MainWindow(QMainWindow):
         proposal: dict[str, Any] = {"kind": "proposal", "step": self.steps_done + 1, "actions": actions,
                                     "thought": d.get("thought") or self._last_thought, "reason": reason}
         if shot is not None:
-            pixmap = QPixmap()
-            pixmap.loadFromData(shot.png, "PNG")
+            pixmap = QPixmap.fromImage(qimage(shot.image))  # no encode on the GUI thread
             proposal["monitor"] = shot.monitor.to_json()
         self.follow = False
         self.list.clearSelection()
@@ -498,9 +500,9 @@ class MainWindow(QMainWindow):
         self.banner.show_message("confirm", f"Allow this? {what}", f"Asking because: {reason}." if reason else "")
         self.tray.notify("agent-app asks before acting", f"{what}\n{reason}")
 
-    def _append_line(self, line: dict[str, Any]) -> None:
+    def _append_line(self, line: dict[str, Any], picture: Any = None) -> None:
         self.empty_hint.setVisible(False)
-        self.steps.append(line)
+        self.steps.append(line, picture)
         if self.follow:
             index = self.steps.index(self.steps.rowCount() - 1, 0)
             self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
@@ -509,10 +511,7 @@ class MainWindow(QMainWindow):
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         line = current.data(LineRole) if current.isValid() else None
         self.follow = current.row() == self.steps.rowCount() - 1
-        pixmap = None
-        path = self.steps.screenshot_path(current.row()) if current.isValid() else None
-        if path and path.exists():
-            pixmap = QPixmap(str(path))
+        pixmap = self.steps.picture(current.row()) if current.isValid() else None
         self.detail.show_line(line, pixmap)
 
     def _on_ended(self, result: RunResult) -> None:
@@ -754,6 +753,9 @@ class MainWindow(QMainWindow):
                 return
             assert self.run_thread is not None
             self.run_thread.stop_and_wait()
+        if self.run_thread is not None:  # a finished run's thread may still be about to end: end it now
+            self.run_thread.thread.quit()
+            self.run_thread.thread.wait(2000)
         self.strip.close()
         event.accept()
         self.closed.emit()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 
 from agent_app.core.runs.reading import RunInfo
 from agent_app.core.runs.report import describe_action
@@ -43,21 +43,38 @@ class StepListModel(QAbstractListModel):
         self.run_dir: Path | None = None
         self.lines: list[dict[str, Any]] = []
         self._thumbs: dict[int, QPixmap] = {}
+        self._live: dict[int, QImage] = {}  # a live run's newest screenshots, until the recorder has written them
 
     def reset(self, run_dir: Path | None, lines: list[dict[str, Any]] | None = None) -> None:
         self.beginResetModel()
         self.run_dir = run_dir
         self.lines = [x for x in (lines or []) if is_shown(x)]
         self._thumbs.clear()
+        self._live.clear()
         self.endResetModel()
 
-    def append(self, line: dict[str, Any]) -> None:
+    def append(self, line: dict[str, Any], picture: Any = None) -> None:
+        """Add a row; `picture` (PIL) is the step's screenshot as the model got it, shown until its file is written."""
         if not is_shown(line):
             return
         row = len(self.lines)
+        if picture is not None:
+            self._live[row] = qimage(picture)
+            for old in [r for r in self._live if r < row - 2]:  # the recorder is at most a step behind
+                del self._live[old]
         self.beginInsertRows(QModelIndex(), row, row)
         self.lines.append(line)
         self.endInsertRows()
+
+    def picture(self, row: int) -> QPixmap | None:
+        """The screenshot of a step row: from the run folder, or from memory while it is being written."""
+        path = self.screenshot_path(row)
+        if path is not None and path.exists():
+            pix = QPixmap(str(path))
+            if not pix.isNull():
+                return pix
+        live = self._live.get(row)
+        return QPixmap.fromImage(live) if live is not None else None
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
         return 0 if parent.isValid() else len(self.lines)
@@ -70,11 +87,8 @@ class StepListModel(QAbstractListModel):
 
     def thumbnail(self, row: int) -> QPixmap | None:
         if row not in self._thumbs:
-            path = self.screenshot_path(row)
-            if path is None or not path.exists():
-                return None
-            pix = QPixmap(str(path))
-            if pix.isNull():
+            pix = self.picture(row)
+            if pix is None:
                 return None
             self._thumbs[row] = pix.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation)
@@ -160,3 +174,10 @@ class RunsTableModel(QAbstractTableModel):
         if col == 2:
             return run.status.replace("_", " ")
         return str(run.steps)
+
+
+def qimage(picture: Any) -> QImage:
+    """A PIL RGB picture as a QImage (a copy: Qt must not keep pointing into Python's buffer)."""
+    rgb = picture.convert("RGB")
+    data = rgb.tobytes()
+    return QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()

@@ -1,52 +1,62 @@
-"""Screen capture with mss: grab one monitor, resize once to what the model sees, encode once.
+"""Screen capture with mss: grab one monitor, size it as `images.send_size` says, encode it once.
 
-mss and the display are touched lazily (importing this module needs no display) and an `MSSCapture` must be
-used from the thread that created it (mss keeps per-thread X connections).
+The encode starts on a worker thread as soon as a frame is grabbed (Pillow releases the GIL), while the next grab
+confirms the screen is still; the frame that proves still is the one already being encoded. mss and the display
+are touched lazily (importing this module needs no display) and an `MSSCapture` must be used from the thread that
+created it (mss keeps per-thread X connections).
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
+from agent_app.core import images
 from agent_app.core.errors import ConfigError
 from agent_app.core.geometry import Monitor
-
-PNG_COMPRESS_LEVEL = 1  # ≈26 ms at 1080p vs ≈100 ms+ at the default level, for ~10 % more bytes
+from agent_app.core.images import Encoding
 
 
 @dataclass
 class Screenshot:
-    """One capture as the model will see it: PNG bytes at the model's image size, and where it came from."""
+    """One capture as the model gets it: the encoded bytes at the size sent, and where it came from."""
 
-    png: bytes
+    data: bytes
+    mime: str
     width: int
     height: int
     monitor: Monitor
     timings_ms: dict[str, float] = field(default_factory=dict)
+    image: Any = None  # the picture as sent (PIL), for the run folder's PNG
+    signature: Any = None  # the grab's change-detection thumbnail (images.signature)
 
     @cached_property
     def data_url(self) -> str:
         """Computed once and reused for every request that carries this screenshot in its history."""
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return images.data_url(self.data, self.mime)
+
+    @cached_property
+    def png(self) -> bytes:
+        """The same pixels as PNG, for the run folder (lossless either way)."""
+        return self.data if self.mime == "image/png" else images.PNG.encode(self.image)
 
 
-def resample_for(source: tuple[int, int], target: tuple[int, int]):  # returns a PIL filter
-    """Nearly 1:1 (1920→1932): nearest neighbour keeps text crisp, is 4x faster and compresses ~40 % smaller
-    than bilinear's slight blur. Real downscales (Retina, 4K, economy): antialiased bilinear."""
-    from PIL import Image
-
-    near = all(0.95 <= t / s <= 1.05 for s, t in zip(source, target, strict=True))
-    return Image.Resampling.NEAREST if near else Image.Resampling.BILINEAR
+def encode_png(image: Any) -> bytes:
+    return images.PNG.encode(image)
 
 
-def encode_png(image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buf.getvalue()
+def screenshot(image: Any, size: tuple[int, int], encoding: Encoding, monitor: Monitor,
+               signature: Any = None) -> Screenshot:
+    """Resize (when `size` says so) and encode one picture."""
+    t0 = time.perf_counter()
+    sent = images.resize(image, size)
+    data = encoding.encode(sent)
+    encode_ms = (time.perf_counter() - t0) * 1000
+    return Screenshot(data, encoding.mime, size[0], size[1], monitor, {"encode": encode_ms}, sent, signature)
 
 
 def list_monitors() -> list[Monitor]:
@@ -80,28 +90,64 @@ class MSSCapture:
         m = monitors[monitor_index - 1]
         self._rect = m
         self.monitor = Monitor(m["left"], m["top"], m["width"], m["height"])
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="agent-app-encode")
+        self._watched: bytes | None = None
 
-    def grab_raw(self):
+    def grab_raw(self) -> Any:
         return self._mss.grab(self._rect)
 
-    def capture(self, model_size: tuple[int, int]) -> Screenshot:
-        """Grab, resize to `model_size` (width, height) in one step, encode PNG (RGB, no alpha)."""
+    def _picture(self, raw: Any) -> Any:
         from PIL import Image
 
+        return Image.frombuffer("RGB", raw.size, raw.bgra, "raw", "BGRX", 0, 1)
+
+    def capture(self, model_size: tuple[int, int], encoding: Encoding = images.PNG,
+                still_s: float = 0.0, interval_s: float = 0.015,
+                check: Callable[[], None] | None = None) -> Screenshot:
+        """A screenshot for a model that sees `model_size`. With `still_s`, first make sure the screen has stopped
+        changing (two grabs `interval_s` apart alike, at most `still_s`), encoding meanwhile."""
         t0 = time.perf_counter()
         raw = self.grab_raw()
-        t1 = time.perf_counter()
-        image = Image.frombuffer("RGB", raw.size, raw.bgra, "raw", "BGRX", 0, 1)
-        if image.size != model_size:
-            image = image.resize(model_size, resample_for(image.size, model_size))
-        png = encode_png(image)
-        t2 = time.perf_counter()
-        return Screenshot(
-            png, model_size[0], model_size[1], self.monitor,
-            {"capture": (t1 - t0) * 1000, "encode": (t2 - t1) * 1000},
-        )
+        picture = self._picture(raw)
+        size = images.send_size(picture.size, (self.monitor.width, self.monitor.height), model_size)
+        job = self._encode(picture, size, encoding)
+        deadline = t0 + still_s
+        while time.perf_counter() < deadline:
+            if check:
+                check()
+            time.sleep(interval_s)
+            again = self.grab_raw()
+            if again.raw == raw.raw:
+                break
+            raw, picture = again, self._picture(again)
+            job = self._encode(picture, size, encoding)  # the earlier encode finishes unused
+        grabbed = time.perf_counter()
+        shot = job.result()
+        shot.timings_ms = {"capture": (grabbed - t0) * 1000, "encode": (time.perf_counter() - grabbed) * 1000,
+                           "encode_cpu": shot.timings_ms["encode"]}
+        self._watched = raw.raw
+        return shot
 
-    def wait_until_still(self, max_s: float, interval_s: float = 0.05, check=None) -> float:
+    def _encode(self, picture: Any, size: tuple[int, int], encoding: Encoding) -> Future[Screenshot]:
+        def work() -> Screenshot:
+            return screenshot(picture, size, encoding, self.monitor, images.signature(picture))
+
+        return self._pool.submit(work)
+
+    def changed_since(self, shot: Screenshot, ignore: list[tuple[int, int, int, int]] = ()) -> bool:
+        """Has the screen changed, beyond our own windows (`ignore`, screen pixels), since `shot` was grabbed?"""
+        raw = self.grab_raw()
+        if raw.raw == self._watched:
+            return False
+        self._watched = raw.raw
+        picture = self._picture(raw)
+        sx, sy = picture.size[0] / self.monitor.width, picture.size[1] / self.monitor.height
+        rects = [(round((x - self.monitor.left) * sx), round((y - self.monitor.top) * sy), round(w * sx),
+                  round(h * sy)) for x, y, w, h in ignore]
+        return images.changed_cells(shot.signature, images.signature(picture), rects) >= images.CHANGED_CELLS
+
+    def wait_until_still(self, max_s: float, interval_s: float = 0.05,
+                         check: Callable[[], None] | None = None) -> float:
         """Wait until two grabs `interval_s` apart are identical (the UI reacted), at most `max_s`. Returns ms."""
         t0 = time.perf_counter()
         previous = self.grab_raw().raw
@@ -116,6 +162,7 @@ class MSSCapture:
         return (time.perf_counter() - t0) * 1000
 
     def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
         try:
             self._mss.close()
         except Exception:  # noqa: BLE001 - closing must not raise

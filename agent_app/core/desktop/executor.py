@@ -40,6 +40,7 @@ FAILSAFE_STOP = "stopped: the pointer was pushed into a screen corner (fail-safe
 TYPE_SLICE = 8
 DRAG_STEPS = 12
 DRAG_DURATION_S = 0.25
+FOCUS_WAIT_S = 1.0  # how long keys wait for a window to have the keyboard focus (X11)
 PASTE_SETTLE_S = 0.15  # give the target app time to fetch the clipboard before it is restored
 
 
@@ -243,7 +244,35 @@ class PyAutoGUIExecutor:
             self.pg.mouseUp(x2, y2, button="left")
             self._held_buttons.remove("left")
 
+    def _await_keyboard_focus(self, check: Callable[[], None]) -> None:
+        """X11: keys pressed while no window has the keyboard focus are lost. Right after a window went away (ours,
+        stepping aside) the window manager needs a moment to hand the focus on: wait for it, briefly."""
+        display = getattr(getattr(self.pg, "platformModule", None), "_display", None)
+        if display is None:
+            return
+        deadline = time.monotonic() + FOCUS_WAIT_S
+        waited = False
+        try:
+            root = display.screen().root
+            while True:
+                focus = display.get_input_focus().focus
+                if not isinstance(focus, int) and focus and focus.id != root.id:
+                    if waited:  # it has only just arrived there: let the window take it in
+                        time.sleep(0.05)
+                    return
+                if time.monotonic() > deadline:
+                    log.warning("no window has the keyboard focus (%s); typing anyway", focus)
+                    return  # nobody has it: type anyway (a desktop that keeps it so has nothing to lose)
+                check()
+                waited = True
+                time.sleep(0.01)
+        except (Interrupt, AgentAppError):
+            raise
+        except Exception as e:  # noqa: BLE001 - asking is a courtesy; typing goes on
+            log.debug("could not ask for the keyboard focus: %s", e)
+
     def _do_hotkey(self, action: Action, check: Callable[[], None]) -> None:
+        self._await_keyboard_focus(check)
         self.press_keys(action.keys, action.hold or 0.0, check)
 
     def press_keys(self, keys: tuple[str, ...], hold: float = 0.0, check: Callable[[], None] = lambda: None) -> None:
@@ -260,6 +289,7 @@ class PyAutoGUIExecutor:
             self._held_keys.remove(key)
 
     def _do_type(self, action: Action, check: Callable[[], None]) -> None:
+        self._await_keyboard_focus(check)
         text = action.text or ""
         submit = text.endswith("\n")
         if submit:

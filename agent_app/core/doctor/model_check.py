@@ -83,13 +83,15 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def screenshot_url(image, model_size: tuple[int, int], monitor: Monitor) -> str:
-    """The picture resized and encoded as a run's capture is."""
-    from agent_app.core.desktop.capture import Screenshot, encode_png, resample_for
+def screenshot_url(image, model_size: tuple[int, int], monitor: Monitor, base_url: str = "") -> str:
+    """The picture sized and encoded as a run's capture is."""
+    from agent_app.core import images
+    from agent_app.core.desktop.capture import screenshot
+    from agent_app.core.settings import endpoints
 
-    if image.size != model_size:
-        image = image.resize(model_size, resample_for(image.size, model_size))
-    return Screenshot(encode_png(image), model_size[0], model_size[1], monitor).data_url
+    size = images.send_size(image.size, (monitor.width, monitor.height), model_size)
+    encoding = images.encoding_for(base_url, endpoints.refuses_webp(base_url)) if base_url else images.PNG
+    return screenshot(image, size, encoding, monitor).data_url
 
 
 def spans(family: Family, model_size: tuple[int, int], monitor: Monitor) -> dict[str, tuple[float, float]]:
@@ -174,7 +176,7 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
         return failed("model", f"the model cannot be asked: {e}",
                       "Fix the endpoint (Settings → Test connection says what is wrong), then run the check again.")
     model_size = family.model_image_size(monitor.width, monitor.height, run_config.max_pixels)
-    url = screenshot_url(draw_screen(monitor.width, monitor.height), model_size, monitor)
+    url = screenshot_url(draw_screen(monitor.width, monitor.height), model_size, monitor, run_config.base_url)
     client = ModelClient.for_run(run_config, family.sampling)
     reply_text = ""
     try:

@@ -4,6 +4,11 @@ Lines carry a `"kind"`: `header` (task and settings, never the key), `step` (one
 `note` (a person's reply or takeover), `format_error` (a reply that could not be parsed), `end` (status).
 A kill loses at most the step in flight; the report is rewritten after every line so it is never stale.
 
+The writing happens on a thread of its own, in order, so the loop never waits for a PNG encode, an fsync or a
+report: lines, screenshots and the report reach the disk in the order they were handed over, a step's screenshot
+before its line. The loop hands over a step only once the one before is on disk (so a kill still loses at most
+the step in flight) and learns of a failed write at its next call.
+
 A write that fails (disk full, an I/O error) raises `RecordingError` with one line and leaves the folder as it
 was before it: no partial line (the file is cut back), no half-written screenshot, no temporary file. So every
 line on disk is complete, and `steps_written` is the number of step lines on disk.
@@ -14,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,11 +118,19 @@ def _reason(e: OSError) -> str:
 class Recorder:
     """Writes one run folder as the run goes. Every OSError becomes a RecordingError; `close` never raises."""
 
+    STEP_WAIT_S = 30.0  # a disk that takes longer than this for one step is reported, not waited on forever
+
     def __init__(self, runs_dir: Path, task: str, header: dict[str, Any]) -> None:
         self.report = Report()
         self.steps_written = 0  # step lines on disk
         self._fd = -1
         self._size = 0
+        self._jobs: queue.Queue[tuple[str, Any, Any] | None] = queue.Queue()
+        self._step_done = threading.Event()
+        self._step_done.set()
+        self._failure: RecordingError | None = None
+        self._report_due = False
+        self._writer: threading.Thread | None = None
         try:
             self.run_dir = new_run_dir(Path(runs_dir), task)
         except OSError as e:
@@ -126,6 +141,7 @@ class Recorder:
             self._fd = os.open(self.run_dir / TRAJECTORY, flags, 0o644)
             self._size = os.fstat(self._fd).st_size
             self._write({"kind": "header", "task": task, "version": __version__, "started": time.time(), **header})
+            self._write_report()
         except OSError as e:
             self.close()
             for name in (TRAJECTORY, REPORT):  # nothing of this run is on disk: leave no empty folder behind
@@ -134,33 +150,53 @@ class Recorder:
             with contextlib.suppress(OSError):
                 self.run_dir.rmdir()
             raise RecordingError(f"cannot create a run folder in {runs_dir} ({_reason(e)})") from None
+        self._writer = threading.Thread(target=self._write_jobs, name="agent-app-recorder", daemon=True)
+        self._writer.start()
 
     def screenshot_name(self, step: int) -> str:
         return f"step-{step:03d}.png"
 
-    def save_screenshot(self, step: int, png: bytes) -> str:
-        return self.save_image(self.screenshot_name(step), png)
+    def ready(self) -> float:
+        """Wait until the last step handed over is on disk; raise if anything failed. The loop calls this before it
+        acts on a new step, so no action is ever taken while an earlier one is unrecorded. Returns ms waited."""
+        t0 = time.perf_counter()
+        self._raise_failure()
+        if not self._step_done.wait(self.STEP_WAIT_S):
+            raise RecordingError(f"the disk did not take a step in {self.STEP_WAIT_S:g} s ({self.run_dir})")
+        self._raise_failure()
+        return (time.perf_counter() - t0) * 1000
 
-    def save_image(self, name: str, png: bytes) -> str:
-        """A picture in the run folder (whole, or not at all)."""
-        path = self.run_dir / name
-        try:
-            path.write_bytes(png)
-        except OSError as e:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            raise self._error(e) from None
+    def step(self, record: StepRecord, shot: Any) -> None:
+        """Hand over a step: its screenshot (`shot.png`, encoded on the writer) and then its line."""
+        self._raise_failure()
+        self._step_done.clear()
+        self._jobs.put(("step", record.to_json(), shot))
+
+    def save_image(self, name: str, shot: Any) -> str:
+        """A picture in the run folder (whole, or not at all), written in turn."""
+        self._raise_failure()
+        self._jobs.put(("image", name, shot))
         return name
 
     def append(self, line: dict[str, Any]) -> None:
-        """Write one line durably, then refresh the report."""
-        try:
-            self._write(line)
-        except OSError as e:
-            raise self._error(e) from None
+        """Hand over one line: written durably in turn, then the report refreshed."""
+        self._raise_failure()
+        self._jobs.put(("line", line, None))
 
-    def step(self, record: StepRecord) -> None:
-        self.append(record.to_json())
+    def flush(self) -> RecordingError | None:
+        """Wait until everything handed over is on disk (or failed). Returns the failure, if any."""
+        if self._writer is not None and self._writer.is_alive():
+            self._jobs.join()
+        return self._failure
+
+    def finish(self, end: dict[str, Any]) -> RecordingError | None:
+        """Write the end line even after a failed write (the disk may have room again for one line), then close.
+        Returns why the end line could not be written, if it could not."""
+        self.flush()
+        self._failure = None
+        self._jobs.put(("line", end, None))
+        self.close()
+        return self._failure
 
     def write_report(self) -> None:
         try:
@@ -169,10 +205,58 @@ class Recorder:
             raise self._error(e) from None
 
     def close(self) -> None:
+        """Write what is pending, stop the writer, close the file. Never raises."""
+        if self._writer is not None and self._writer.is_alive():
+            self._jobs.put(None)
+            self._writer.join()
         fd, self._fd = self._fd, -1
         if fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    # ---- the writer thread ----
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _write_jobs(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._failure is None:
+                    self._do(*job)
+            except OSError as e:
+                self._failure = self._error(e)
+            except Exception as e:  # noqa: BLE001 - a bug here must end the run with a message, not kill the thread
+                self._failure = RecordingError(f"cannot record the run ({type(e).__name__}: {e})")
+            finally:
+                if job is not None and job[0] == "step":
+                    self._step_done.set()
+                if self._report_due and self._jobs.qsize() == 0 and self._failure is None:
+                    with contextlib.suppress(OSError):  # the report can be rebuilt from the lines at any time
+                        self._write_report()
+                    self._report_due = False
+                self._jobs.task_done()
+
+    def _do(self, kind: str, payload: Any, shot: Any) -> None:
+        if kind == "line":
+            self._write(payload)
+        elif kind == "image":
+            self._save(payload, shot.png)
+        else:
+            self._save(payload["screenshot"], shot.png)
+            self._write(payload)
+
+    def _save(self, name: str, png: bytes) -> None:
+        path = self.run_dir / name
+        try:
+            path.write_bytes(png)
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
 
     def _write(self, line: dict[str, Any]) -> None:
         """The line, whole or not at all (on failure the file is cut back to where it was), then the report."""
@@ -191,7 +275,7 @@ class Recorder:
         if line.get("kind") == "step":
             self.steps_written += 1
         self.report.add(line)
-        self._write_report()
+        self._report_due = True
 
     def _write_report(self) -> None:
         replace_file(self.run_dir / REPORT, self.report.html())

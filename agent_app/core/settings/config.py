@@ -66,6 +66,7 @@ RULES: dict[str, Rule] = {
     "format_retries": Rule(minimum=0), "format_retry_temperature": Rule(minimum=0), "stuck_repeats": Rule(minimum=2),
     "settle_max_s": Rule(minimum=0), "takeover_threshold_px": Rule(minimum=1), "max_pixels": Rule(minimum=1),
     "language": Rule(choices=("en", "zh")), "confirm": Rule(choices=("never", "risky", "always")),
+    "freshness": Rule(choices=("watch", "settle")),
     "model_family": Rule(choices=CHOICES), "model_family_chosen": Rule(choices=("", AUTO)),
 }
 
@@ -152,6 +153,7 @@ class Settings:
     stream: bool = True
     runs_dir: str = ""
     confirm: str = "never"
+    freshness: str = "watch"  # see RunConfig.freshness
     takeover_threshold_px: int = 12
     hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HOTKEYS))
 
@@ -226,6 +228,7 @@ class RunConfig:
     settle_max_s: float = 1.0
     call_user_pauses: bool = False  # headless: call_user ends the run; the app and --interactive hand over
     confirm: str = "never"  # "never" | "risky" | "always": ask the person before acting
+    freshness: str = "watch"  # "watch": re-ask when the screen changes while the model thinks; "settle": wait first
     runs_dir: str = ""
 
     @classmethod
