@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from agent_app import __version__
+from agent_app.core.costs import Tally, run_price
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
 from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
+KEY_PROVIDERS = ("anthropic", "openai", "gemini")  # `key --provider`: the keychain entries of the API families
 log = logging.getLogger(__name__)
 
 
@@ -71,9 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--wait-seconds", type=float, help="how long wait() sleeps (default 5)")
     r.add_argument("--retries", type=int, help="retries after endpoint errors (default 3)")
     r.add_argument("--no-stream", action="store_true", help="ask for whole replies instead of streamed ones")
-    r.add_argument("--freshness", choices=("watch", "settle"),
-                   help="watch: send at once and ask again if the screen reacts while the model thinks (default); "
-                   "settle: wait for a still screen first, never cancel a request (paid APIs)")
+    r.add_argument("--freshness", choices=("auto", "watch", "settle"),
+                   help="watch: send at once and ask again if the screen reacts while the model thinks; settle: wait "
+                   "for a still screen first, never cancel a request; auto (default): watch for open models, settle "
+                   "for paid APIs")
     r.add_argument("--confirm", choices=("never", "risky", "always"),
                    help="with --interactive: ask on the terminal before risky actions, or before every action")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
@@ -124,11 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-model", action="store_true", help="skip the model call even if an endpoint is configured")
     d.add_argument("--json", action="store_true", help="print one JSON object with every check")
 
-    k = sub.add_parser("key", help="store or remove the API key in the OS keychain")
+    k = sub.add_parser("key", help="store or remove an API key in the OS keychain")
     k_sub = k.add_subparsers(dest="key_command", metavar="ACTION", required=True)
-    k_sub.add_parser("set", help="read the key from the terminal (or stdin) and store it")
-    k_sub.add_parser("delete", help="remove the stored key")
-    k_sub.add_parser("status", help="say where the key for runs would come from (never prints it)")
+    for name, text in (("set", "read the key from the terminal (or stdin) and store it"),
+                       ("delete", "remove the stored key"),
+                       ("status", "say where each key for runs would come from (never prints a key)")):
+        ka = k_sub.add_parser(name, help=text)
+        ka.add_argument("--provider", choices=KEY_PROVIDERS,
+                        help="the computer-use API whose key this is (default: the OpenAI-compatible endpoint's)")
     return p
 
 
@@ -251,12 +257,14 @@ class _Progress:
         self.max_steps = 0
         self.run_dir = ""
         self.steps = 0  # steps recorded so far
+        self.tally = Tally()
 
     def __call__(self, event: Any) -> None:
         d = event.data
         if event.kind == "started":
             config = d["config"]
             self.max_steps = config["max_steps"]
+            self.tally = Tally(run_price(config))
             if config.get("model_family_chosen") == AUTO:  # said even with --quiet: a choice made for the person
                 print(f"agent-app: model family: {config['model_family']} (from the model name {config['model']!r})",
                       file=sys.stderr, flush=True)
@@ -266,9 +274,11 @@ class _Progress:
             rec = d["record"]
             self.steps += 1
             acts = "; ".join(a.describe() for a in rec.actions) or "(no action)"
+            tokens = self.tally.progress(rec.usage)
             thought = " ".join(rec.thought.split())
             thought = thought[:110] + "…" if len(thought) > 110 else thought
-            self._say(f"step {rec.step}/{self.max_steps}  {acts}" + (f"  — {thought}" if thought else ""))
+            self._say(f"step {rec.step}/{self.max_steps}  {acts}" + (f"  · {tokens}" if tokens else "")
+                      + (f"  — {thought}" if thought else ""))
         elif event.kind == "retry":
             self._say(d["message"])
         elif event.kind == "status" and d.get("status") == "paused" and d.get("by") == "call_user":
@@ -502,34 +512,53 @@ def _short(action: dict[str, Any]) -> str:
 def cmd_key(args: argparse.Namespace) -> int:
     from agent_app.core.settings import keychain
 
+    account = args.provider or keychain.DEFAULT_ACCOUNT
+    what = "API key" if account == keychain.DEFAULT_ACCOUNT else f"{keychain.PROVIDER_NAMES[account]} API key"
+    where = "service 'agent-app'" + (f", account '{account}'" if args.provider else "")
     if args.key_command == "set":
         if sys.stdin.isatty():
             import getpass
 
-            key = getpass.getpass("API key (input hidden): ")
+            key = getpass.getpass(f"{what} (input hidden): ")
         else:
             key = sys.stdin.readline()
-        keychain.set_key(key)
-        print("agent-app: API key saved in the OS keychain (service 'agent-app')", file=sys.stderr)
+        keychain.set_key(key, account)
+        print(f"agent-app: {what} saved in the OS keychain ({where})", file=sys.stderr)
         return 0
     if args.key_command == "delete":
-        removed = keychain.delete_key()
-        message = "API key removed from the keychain" if removed else "no API key was saved"
+        removed = keychain.delete_key(account)
+        message = f"{what} removed from the keychain" if removed else f"no {what} was saved"
         print(f"agent-app: {message}", file=sys.stderr)
         return 0
-    source = (
-        "AGENT_APP_API_KEY" if os.environ.get("AGENT_APP_API_KEY")
-        else "the OS keychain" if keychain.get_key()
-        else "OPENAI_API_KEY" if os.environ.get("OPENAI_API_KEY")
-        else None
-    )
-    if source:
-        print(f"runs will use the API key from {source}")
-    else:
-        print("no API key set: runs go keyless (fine for local servers)")
+    print("\n".join(key_status([args.provider] if args.provider else [keychain.DEFAULT_ACCOUNT, *KEY_PROVIDERS])))
     if not keychain.keychain_available():
         print("note: " + keychain.NO_BACKEND)
     return 0
+
+
+def key_status(accounts: list[str]) -> list[str]:
+    """Where each account's key for runs would come from, one line each; never the key itself."""
+    from agent_app.core.settings import keychain
+    from agent_app.core.settings.providers import PROVIDERS
+
+    lines = []
+    for account in accounts:
+        found = keychain.find_api_key(account)
+        if account == keychain.DEFAULT_ACCOUNT:
+            lines.append(f"runs will use the API key from {found.where}" if found
+                         else "no API key set: runs go keyless (fine for local servers)")
+            continue
+        name = keychain.PROVIDER_NAMES[account]
+        family = next(p.family for p in PROVIDERS if p.key_account == account)
+        if found is None:
+            env = " or ".join(keychain.PROVIDER_ENV[account])
+            lines.append(f"{family} ({name}): no key set; save one with `agent-app key set --provider {account}` "
+                         f"or set {env}")
+            continue
+        shadowed = found.where == keychain.OVERRIDE_ENV and keychain.get_key(account)
+        lines.append(f"{family} ({name}): runs will use the API key from {found.where}"
+                     + (" (it overrides the key saved in the OS keychain)" if shadowed else ""))
+    return lines
 
 
 # ---- doctor ----

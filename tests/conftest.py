@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from desktop import Desktop, Session, isolated_env
+from desktop import KEY_ENV, Desktop, Session, isolated_env
 
 from agent_app.testing.scripted_server import ScriptedServer
 
@@ -82,7 +82,7 @@ class CLI:
         import os
 
         base = self.desktop.full_env() if self.desktop else {
-            k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k != "OPENAI_API_KEY"
+            k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k not in KEY_ENV
         }
         if not self.desktop:
             base.pop("DISPLAY", None)

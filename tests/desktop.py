@@ -16,6 +16,9 @@ import pytest
 
 from agent_app.testing.xserver import start_two_monitor_xorg, start_window_manager, start_xvfb
 
+# The providers' key variables: a developer's own keys never reach a test's program.
+KEY_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+
 
 def need(tool: str) -> str:
     path = shutil.which(tool)
@@ -116,7 +119,7 @@ class Desktop:
         return desktop
 
     def full_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k != "OPENAI_API_KEY"}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_APP_") and k not in KEY_ENV}
         env.update(self.env)
         env.update(extra or {})
         return env

@@ -50,6 +50,13 @@ class RecordingExecutor:
     def release_all(self) -> None:
         self.released += 1
 
+    def position(self) -> tuple[int, int]:
+        """Where the last pointer action left the pointer (0, 0 before any)."""
+        for a in reversed(self.actions):
+            if a.has_point:
+                return (int(a.x2), int(a.y2)) if a.type == "drag" else (int(a.x), int(a.y))
+        return 0, 0
+
 
 def png_size(data: bytes) -> tuple[int, int]:
     return Image.open(io.BytesIO(data)).size

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -124,6 +125,9 @@ def test_finished_exits_0_with_answer_and_a_complete_run_folder(desktop, cli, se
         assert step["usage"]["prompt_tokens"] > 0
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "step-001.png" in report and "The answer is &#x27;42&#x27;." in report
+    # Tokens per step on the progress line and in the report; no list price for this model, so no cost.
+    assert re.search(r"step 1/\d+  click \(100, 100\)  · 1\.0k in / \d+ out tokens  — ", proc.stderr), proc.stderr
+    assert "<td>tokens</td><td>1,000 in / " in report and "$" not in proc.stderr + report
     # The key went to the server as a bearer token, and nowhere else.
     assert all(r["headers"].get("authorization") == f"Bearer {secret}" for r in server.chat_requests())
     for f in run_dir.iterdir():

@@ -11,7 +11,6 @@ import io
 import json
 import math
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -33,7 +32,7 @@ from agent_app.core.families.gemini import (
 )
 from agent_app.core.families.registry import FAMILIES, detect
 from agent_app.core.geometry import Monitor
-from agent_app.core.history import History
+from agent_app.core.history import History, Turn
 from agent_app.testing.scripted_gemini import ScriptedGemini, call
 
 
@@ -76,7 +75,8 @@ THINK = {"text": "The search box is at the top. I'll type there.", "thought": Tr
 def test_registered_with_its_grid_sizing_images_sampling_and_models():
     fam = FAMILIES["gemini"]
     assert fam is GEMINI
-    assert (fam.coordinates, fam.truncate, fam.max_images, fam.provider) == ("thousandths", True, 3, "google")
+    assert (fam.coordinates, fam.truncate, fam.max_images, fam.provider, fam.watches, fam.default_model) == (
+        "thousandths", True, 3, "gemini", False, "gemini-2.5-computer-use-preview-10-2025")
     assert fam.span(1440, 900) == fam.span(7, 5) == (1000.0, 1000.0)
     s = fam.sampling
     assert (s.temperature, s.top_p, s.max_tokens, s.frequency_penalty, s.extra_body) == (1.0, 0.95, 8192, None,
@@ -415,14 +415,7 @@ def blob(url: str) -> dict:
     return {"inlineData": {"mimeType": "image/png", "data": url.split(",", 1)[1]}}
 
 
-@dataclass(frozen=True)
-class Step:
-    """A history turn as the loop records it for an API family: the response body, its screenshot, the answers."""
-
-    kind: str
-    text: str
-    image_url: str | None = None
-    extra: dict = field(default_factory=dict)
+Step = Turn  # a history turn as the loop records it for an API family: the response body, its screenshot, answers
 
 
 def step_body(k: int) -> str:
@@ -485,6 +478,17 @@ def test_answers_errors_acknowledgements_and_declines():
     assert [[("parts" in r) for r in rs] for rs in responses] == [[False, False, True], [False, True], [False, True],
                                                                  [False, False, True]]
     assert msgs[6]["parts"][-1] == {"text": "The user did not allow that action. Try another way."}
+    # declined at the person's own --confirm (no safety check): nothing ran, every call says so
+    msgs = GEMINI.messages(Context("mail it"), [Step("step", several, PNG[0], {"declined": True})], PNG[1])
+    assert [p["functionResponse"]["response"] for p in msgs[2]["parts"]] == [{"error": NOT_RUN_ERROR}] * 3
+
+
+def test_a_replay_of_a_run_folder_names_its_screenshot_files():
+    turns = [Step("step", step_body(0), "/runs/r1/step-001.png")]
+    msgs = GEMINI.messages(Context("task"), turns, "/runs/r1/step-002.webp")
+    assert msgs[0]["parts"][1] == {"fileData": {"mimeType": "image/png", "fileUri": "/runs/r1/step-001.png"}}
+    assert msgs[2]["parts"][-1]["functionResponse"]["parts"] == [
+        {"fileData": {"mimeType": "image/webp", "fileUri": "/runs/r1/step-002.webp"}}]
 
 
 def test_notes_before_the_first_step_and_a_step_without_calls():

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from agent_app.core.errors import ConfigError
+from agent_app.core.errors import ConfigError, EndpointError, Stopped
 from agent_app.core.families.gemini import GEMINI, read_response
-from agent_app.core.families.gemini_client import PUBLIC_BASE_URL, GeminiTransport
+from agent_app.core.families.gemini_client import PUBLIC_BASE_URL, GeminiClient
 from agent_app.testing.scripted_gemini import ScriptedGemini, call
 
 KEY = "AIzaSyD-scripted-test-key-0123456789abcdef"
@@ -24,8 +24,8 @@ def gemini():
         yield server
 
 
-def transport(server: ScriptedGemini, key: str | None = KEY, timeout: float = 10.0) -> GeminiTransport:
-    return GeminiTransport(server.base_url, server.model, key, timeout)
+def transport(server: ScriptedGemini, key: str | None = KEY, timeout: float = 10.0, retries: int = 3) -> GeminiClient:
+    return GeminiClient(server.base_url, server.model, key, timeout=timeout, retries=retries, sampling=GEMINI.sampling)
 
 
 def failure(server: ScriptedGemini, item: dict | None = None, *, key: str | None = KEY, timeout: float = 10.0):
@@ -34,7 +34,7 @@ def failure(server: ScriptedGemini, item: dict | None = None, *, key: str | None
     t = transport(server, key, timeout)
     with pytest.raises(Exception) as e:
         t.send(CONTENTS, GEMINI.config())
-    return t.explain(e.value)
+    return t._explain(e.value)
 
 
 def test_a_response_is_recorded_as_the_rest_body_with_its_usage(gemini, monkeypatch):
@@ -93,16 +93,16 @@ def test_a_wrong_key_and_no_key(gemini):
     f = failure(gemini, key=None)
     assert not f.retryable and f.message.startswith("the Gemini API needs an API key (HTTP 400")
     with pytest.raises(ConfigError, match="needs an API key: set GEMINI_API_KEY"):
-        GeminiTransport(None, "gemini-2.5-computer-use-preview-10-2025", None, 5.0)  # the public API: asked first
+        GeminiClient(None, "gemini-2.5-computer-use-preview-10-2025", None)  # the public API: asked first
     with pytest.raises(ConfigError):
-        GeminiTransport(PUBLIC_BASE_URL + "/", "m", "", 5.0)
+        GeminiClient(PUBLIC_BASE_URL + "/", "m", "")
 
 
 def test_another_model_is_not_found(gemini):
-    t = GeminiTransport(gemini.base_url, "gemini-9-nope", KEY, 5.0)
+    t = GeminiClient(gemini.base_url, "gemini-9-nope", KEY, timeout=5.0)
     with pytest.raises(Exception) as e:
         t.send(CONTENTS, GEMINI.config())
-    f = t.explain(e.value)
+    f = t._explain(e.value)
     assert not f.retryable and "model 'gemini-9-nope' was not found" in f.message and "--model" in f.message
 
 
@@ -111,10 +111,10 @@ def test_the_network_failures_are_retried(gemini):
     assert f.retryable and "did not answer in time; raise --timeout" in f.message
     f = failure(gemini, {"cut_after": 30, "parts": [call("click_at", x=1, y=1)]})
     assert f.retryable and "broke off" in f.message
-    dead = GeminiTransport("http://127.0.0.1:9", "m", KEY, 2.0)
+    dead = GeminiClient("http://127.0.0.1:9", "m", KEY, timeout=2.0)
     with pytest.raises(Exception) as e:
         dead.send(CONTENTS, GEMINI.config())
-    f = dead.explain(e.value)
+    f = dead._explain(e.value)
     assert f.retryable and f.message.startswith("cannot reach http://127.0.0.1:9") and "check --base-url" in f.message
 
 
@@ -131,3 +131,64 @@ def test_a_missing_sdk_is_one_line_with_the_install_command(monkeypatch, gemini)
     with pytest.raises(ConfigError) as e:
         transport(gemini)
     assert str(e.value) == "the gemini family needs Google's SDK google-genai: pip install 'agent-app[gemini]'"
+
+
+# ---- the whole request, through the shared RetryingClient machinery ----
+def never_stopped() -> None:
+    return None
+
+
+def test_a_cut_response_is_asked_again_with_a_bigger_budget_and_never_returned(gemini):
+    cut = {"parts": [call("type_text_at", x=1, y=2, text="hal")], "finish_reason": "MAX_TOKENS"}
+    gemini.add(cut, {"parts": [call("click_at", x=10, y=20)]})
+    retries: list[str] = []
+    reply = transport(gemini).complete(CONTENTS, never_stopped, on_retry=retries.append)
+    budgets = [r["body"]["generationConfig"]["maxOutputTokens"] for r in gemini.generate_requests()]
+    assert budgets == [8192, 16384]
+    assert [c.name for c in read_response(reply.text).calls] == ["click_at"]  # only the whole one comes back
+    assert retries and "cut off at max_tokens=8192" in retries[0]
+    gemini.add(cut, cut, cut)
+    with pytest.raises(EndpointError, match="cut off at max_tokens"):
+        transport(gemini).complete(CONTENTS, never_stopped)
+
+
+def test_429_waits_for_retry_after_then_succeeds_and_401_ends_at_once(gemini):
+    gemini.add({"status": 429, "message": "quota", "retry_after": 1}, {"parts": [call("click_at", x=1, y=1)]})
+    said: list[str] = []
+    reply = transport(gemini).complete(CONTENTS, never_stopped, on_retry=said.append)
+    assert reply.attempts == 2 and said == [
+        "Gemini's rate limit or quota is used up (HTTP 429 RESOURCE_EXHAUSTED: quota) — retry 1/3 in 1 s"]
+    gemini.add({"status": 401, "message": "Request had invalid authentication credentials."})
+    before = len(gemini.generate_requests())
+    with pytest.raises(EndpointError, match="Google rejected the API key"):
+        transport(gemini).complete(CONTENTS, never_stopped)
+    assert len(gemini.generate_requests()) == before + 1  # not retried
+
+
+@pytest.mark.parametrize(("item", "words"), [
+    ({"parts": [{"text": "I can't help with that."}], "finish_reason": "SAFETY"},
+     "Gemini stopped its response (reason SAFETY)"),
+    ({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}},
+     "Gemini blocked the request (reason PROHIBITED_CONTENT)"),
+])
+def test_a_refusal_ends_with_one_line_and_is_not_asked_again(gemini, item, words):
+    gemini.add(item)
+    with pytest.raises(EndpointError) as e:
+        transport(gemini).complete(CONTENTS, never_stopped)
+    assert str(e.value).startswith(words) and "take over" in str(e.value)
+    assert len(gemini.generate_requests()) == 1
+
+
+def test_a_stop_lands_while_gemini_is_silent(gemini):
+    gemini.add({"hang": True})
+    client = transport(gemini, timeout=30.0)
+    asked = [0]
+
+    def check() -> None:
+        asked[0] += 1
+        if asked[0] > 5:  # ~100 ms into the request
+            raise Stopped("stopped by the person")
+
+    with pytest.raises(Stopped):
+        client.complete(CONTENTS, check)
+    assert len(gemini.generate_requests()) == 1

@@ -93,3 +93,48 @@ def test_skipped_and_damaged_steps_are_legible():
 ])
 def test_describe_action_over_whole_and_damaged_input(action, words):
     assert describe_action(action) == words
+
+
+# ---- issue 12, item 4: tokens per step and for the run, with a cost estimate where the run recorded a price ----
+def header(price=None):
+    settings = {"model": "claude-sonnet-4-6", "model_family": "claude"}
+    if price is not None:
+        settings["price_usd_per_mtok"] = price
+    return {"kind": "header", "task": "costs", "started": 0, "settings": settings}
+
+
+USAGE_1 = {"prompt_tokens": 1523, "completion_tokens": 85}
+USAGE_2 = {"prompt_tokens": 3100, "completion_tokens": 120, "cached_tokens": 1500}
+
+
+def meta_of(page: str) -> str:
+    return re.search(r'<div class="meta">(.*?)</div>', page).group(1)
+
+
+def test_tokens_and_cost_per_step_and_for_the_run():
+    page = render_report([header({"input": 3.0, "output": 15.0, "cached_input": 0.3}),
+                          step([], usage=USAGE_1), step([], usage=USAGE_2), step([], usage=None),
+                          {"kind": "end", "status": "finished", "time": 1}])
+    rows = re.findall(r"<tr><td>(tokens|cost)</td><td>(.*?)</td></tr>", page)
+    assert rows == [("tokens", "1,523 in / 85 out tokens"), ("cost", "≈ $0.0058 (list price)"),
+                    ("tokens", "3,100 in (1,500 cached) / 120 out tokens"), ("cost", "≈ $0.0070 (list price)")]
+    # The run's total sits in the header's meta line (muted text on the card: a pair the contrast test measures).
+    total = re.search(r'<span class="tokens" title="([^"]*)">([^<]*)</span>', meta_of(page))
+    assert total.group(2) == "4,623 in (1,500 cached) / 205 out tokens · ≈ $0.0129 (1 step without token counts)"
+    assert "$3.00 per million input tokens, $15.00 per million output tokens" in total.group(1)
+    assert ("muted", "card") in PAIRS and re.search(r"\.meta\{color:var\(--muted\)", _CSS)
+
+
+@pytest.mark.parametrize("price", [None, {"input": "3"}, {"input": -1, "output": 1}, "3/15"])
+def test_without_a_usable_price_tokens_only(price):
+    page = render_report([header(price), step([], usage=USAGE_1), {"kind": "end", "status": "finished", "time": 1}])
+    assert "<tr><td>tokens</td><td>1,523 in / 85 out tokens</td></tr>" in page
+    assert "<td>cost</td>" not in page and "$" not in page  # no made-up cost
+    assert re.search(r'<span class="tokens"[^>]*>1,523 in / 85 out tokens</span>', meta_of(page))
+
+
+@pytest.mark.parametrize("usage", [None, {}, {"prompt_tokens": "many"}, [1, 2], {"prompt_tokens": -5}])
+def test_a_step_without_readable_usage_shows_no_tokens_and_the_page_still_renders(usage):
+    page = render_report([header({"input": 3.0, "output": 15.0}), step([{"type": "wait"}], usage=usage)])
+    assert "<td>tokens</td>" not in page and 'class="tokens"' not in page
+    assert "<li>wait</li>" in page

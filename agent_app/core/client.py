@@ -236,43 +236,51 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
 
 
-class ModelClient:
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        api_key: str | None,
-        *,
-        timeout: float = 120.0,
-        retries: int = 3,
-        stream: bool = True,
-        sampling: Sampling | None = None,
-    ) -> None:
-        import openai
+@dataclass(frozen=True)
+class Verdict:
+    """What a failed request means: whether to try again (and when), and the one line that says what to do."""
 
-        self.base_url, self.model, self.timeout, self.retries, self.stream = base_url, model, timeout, retries, stream
+    retryable: bool
+    message: str
+    retry_after: float | None = None
+
+
+class RetryingClient:
+    """What every model client shares, whatever its protocol: one request at a time on a daemon thread while
+    `check` is polled (a stop or takeover lands in ~20 ms), retries with backoff (or the server's retry-after) for
+    what is worth retrying, a bounded re-ask with a bigger budget for a reply cut at its token limit (never acted
+    on), every text from the server redacted before it leaves. A protocol subclasses it with `_send` (one attempt:
+    the whole answer) and `_explain` (what a failure means); `_adapt` may change the next request after a refusal
+    that says how."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, *, timeout: float = 120.0, retries: int = 3,
+                 sampling: Sampling | None = None) -> None:
+        self.base_url, self.model, self.timeout, self.retries = base_url, model, timeout, retries
         self.sampling = replace(sampling) if sampling else Sampling()  # a copy: the client adapts it
         self._max_tokens_cap = max(MAX_TOKENS_CAP, 2 * self.sampling.max_tokens)  # GLM starts at 8192
         self.have_key = bool(api_key)
         remember_secret(api_key)  # whatever a server echoes of it is redacted from then on
-        self._dropped: set[str] = set()
-        # A local server needs no key; the openai client insists on one, so send a placeholder.
-        self._client = openai.OpenAI(
-            base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout,
-        )
-
-    @classmethod
-    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ModelClient:
-        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
-        self._client.close()
+        return None
+
+    # ---- for subclasses ----
+    def _send(self, request: Any, temperature: float | None, check: Callable[[], None],
+              on_text: Callable[[str], None] | None) -> Answer:
+        """One attempt, whole: the reply's text (an API family's: the JSON body), usage and finish reason."""
+        raise NotImplementedError
+
+    def _explain(self, exc: BaseException) -> Verdict:
+        raise NotImplementedError
+
+    def _adapt(self, exc: BaseException, notes: list[str]) -> str | None:
+        """Change the request after a failure that says what the server will not take. A note, or None."""
+        return None
 
     # ---- public ----
     def complete(
         self,
-        messages: list[dict[str, Any]],
+        messages: Any,
         check: Callable[[], None],
         *,
         temperature: float | None = None,
@@ -288,11 +296,11 @@ class ModelClient:
         t_start = time.perf_counter()
         while True:
             attempt += 1
-            params = self._params(temperature, prefill=bool(messages) and messages[-1].get("role") == "assistant")
+            budget = self.sampling.max_tokens
             try:
-                answer = self._attempt(messages, params, check, on_text)
+                answer = self._send(messages, temperature, check, on_text)
                 if answer.finish_reason in LENGTH_REASONS and not cut_ok:
-                    raise CutAtMaxTokensError(params["max_tokens"])
+                    raise CutAtMaxTokensError(budget)
                 if not answer.whole:
                     raise IncompleteReplyError(answer.finish_reason)
                 # The run's own key never reaches an action or a record; key-shaped text the person may have
@@ -321,14 +329,90 @@ class ModelClient:
                     if on_retry:
                         on_retry(adapted)
                     continue
-                problem = describe_endpoint_error(exc, self.base_url, self.model, self.have_key)
-                if not _retryable(exc) or failures >= self.retries:
+                verdict = self._explain(exc)
+                problem = redact(verdict.message)
+                if not verdict.retryable or failures >= self.retries:
                     raise EndpointError(problem) from None
-                delay = _retry_after(exc) or RETRY_BACKOFF_S[min(failures, len(RETRY_BACKOFF_S) - 1)]
+                delay = verdict.retry_after or RETRY_BACKOFF_S[min(failures, len(RETRY_BACKOFF_S) - 1)]
                 failures += 1
                 if on_retry:
                     on_retry(f"{problem} — retry {failures}/{self.retries} in {delay:.0f} s")
                 _sleep(delay, check)
+
+    def list_models(self, check: Callable[[], None] = lambda: None) -> list[str]:
+        """The model ids the endpoint serves, where it says (else empty)."""
+        return []
+
+    def _in_thread(
+        self, fn: Callable[[], Any], check: Callable[[], None], early: Callable[[], Any] | None = None,
+    ) -> Any:
+        """Run `fn` on a daemon thread; poll `check` meanwhile; give up after the request deadline.
+        `early`: polled too; a result it returns (not None) is the answer even while `fn` still runs."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                box["result"] = fn()
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                box["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=target, name="agent-app-request", daemon=True).start()
+        deadline = time.monotonic() + self.timeout + 1.0
+        while not done.wait(0.02):
+            check()
+            result = early() if early else None
+            if result is not None:
+                return result
+            if time.monotonic() > deadline:
+                raise DeadlineExceededError()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+
+class ModelClient(RetryingClient):
+    """Chat completions on any OpenAI-compatible endpoint (vLLM, SGLang, hosted ones): streamed by default."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None,
+        *,
+        timeout: float = 120.0,
+        retries: int = 3,
+        stream: bool = True,
+        sampling: Sampling | None = None,
+    ) -> None:
+        import openai
+
+        super().__init__(base_url, model, api_key, timeout=timeout, retries=retries, sampling=sampling)
+        self.stream = stream
+        self._dropped: set[str] = set()
+        # A local server needs no key; the openai client insists on one, so send a placeholder.
+        self._client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout,
+        )
+
+    @classmethod
+    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ModelClient:
+        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
+                   stream=config.stream, sampling=sampling)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send(self, request: Any, temperature: float | None, check: Callable[[], None],
+              on_text: Callable[[str], None] | None) -> Answer:
+        prefill = bool(request) and request[-1].get("role") == "assistant"
+        return self._attempt(request, self._params(temperature, prefill=prefill), check, on_text)
+
+    def _explain(self, exc: BaseException) -> Verdict:
+        return Verdict(_retryable(exc), describe_endpoint_error(exc, self.base_url, self.model, self.have_key),
+                       _retry_after(exc))
 
     def list_models(self, check: Callable[[], None] = lambda: None) -> list[str]:
         """The model ids the endpoint serves (used to pick a default and to test a connection)."""
@@ -398,11 +482,11 @@ class ModelClient:
         params: dict[str, Any],
         check: Callable[[], None],
         on_text: Callable[[str], None] | None,
-    ) -> _Answer:
+    ) -> Answer:
         stream = bool(params.get("stream"))
         progress = _StreamProgress()
 
-        def request() -> _Answer:
+        def request() -> Answer:
             import openai
             from openai import Stream
             from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -438,38 +522,9 @@ class ModelClient:
         finally:
             progress.abandoned.set()
 
-    def _in_thread(
-        self, fn: Callable[[], Any], check: Callable[[], None], early: Callable[[], Any] | None = None,
-    ) -> Any:
-        """Run `fn` on a daemon thread; poll `check` meanwhile; give up after the request deadline.
-        `early`: polled too; a result it returns (not None) is the answer even while `fn` still runs."""
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def target() -> None:
-            try:
-                box["result"] = fn()
-            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-                box["error"] = e
-            finally:
-                done.set()
-
-        threading.Thread(target=target, name="agent-app-request", daemon=True).start()
-        deadline = time.monotonic() + self.timeout + 1.0
-        while not done.wait(0.02):
-            check()
-            result = early() if early else None
-            if result is not None:
-                return result
-            if time.monotonic() > deadline:
-                raise DeadlineExceededError()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
-
 
 @dataclass
-class _Answer:
+class Answer:
     text: str
     usage: dict[str, int] | None
     finish_reason: str | None
@@ -483,7 +538,7 @@ class _Answer:
         return self.finish_reason in COMPLETE_REASONS or self.finish_reason in LENGTH_REASONS
 
 
-def _whole_answer(response: Any) -> _Answer:
+def _whole_answer(response: Any) -> Answer:
     """A non-streamed answer: a chat completion, or a web page / other text where one was expected."""
     if isinstance(response, str):  # the SDK hands back the text of a body that is not JSON
         if _looks_like_html(response):
@@ -495,7 +550,7 @@ def _whole_answer(response: Any) -> _Answer:
     message = choice.message
     calls = [_tool_call(c) for c in (_get(message, "tool_calls") or [])]
     text = with_tool_calls(_get(message, "content") or "", calls)
-    return _Answer(text, _usage(response.usage), choice.finish_reason, streamed=False)
+    return Answer(text, _usage(response.usage), choice.finish_reason, streamed=False)
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -543,11 +598,11 @@ class _StreamProgress:
             self.finish_reason = choice.finish_reason
             self.finished_at = time.monotonic()
 
-    def answer(self) -> _Answer:
+    def answer(self) -> Answer:
         calls = [(entry[0], "".join(entry[1:])) for _, entry in sorted(self.calls.items())]
-        return _Answer(with_tool_calls("".join(self.parts), calls), self.usage, self.finish_reason, streamed=True)
+        return Answer(with_tool_calls("".join(self.parts), calls), self.usage, self.finish_reason, streamed=True)
 
-    def settled(self) -> _Answer | None:
+    def settled(self) -> Answer | None:
         """The answer once the finish reason is in and the usage chunk came (or had its short grace)."""
         if self.finished_at is None:
             return None

@@ -24,6 +24,7 @@ class Turn:
     kind: str  # "step" | "note"
     text: str
     image_url: str | None = None
+    extra: dict[str, Any] | None = None  # what the app answered for the step (API families: families/api.py)
 
 
 class History:
@@ -37,9 +38,16 @@ class History:
         return cls(min(images, family.max_images) if family.max_images else images)
 
     # ---- what happened ----
-    def add_step(self, reply: str, image_url: str) -> None:
-        self.turns.append(Turn("step", reply, image_url))
+    def add_step(self, reply: str, image_url: str, extra: dict[str, Any] | None = None) -> None:
+        self.turns.append(Turn("step", reply, image_url, extra))
         self._forget_images()
+
+    def annotate(self, extra: dict[str, Any]) -> None:
+        """Add what the app answered to the newest step (after acting on it)."""
+        for i in range(len(self.turns) - 1, -1, -1):
+            if self.turns[i].kind == "step":
+                self.turns[i] = replace(self.turns[i], extra={**(self.turns[i].extra or {}), **extra})
+                return
 
     def add_note(self, text: str) -> None:
         self.turns.append(Turn("note", text))

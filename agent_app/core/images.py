@@ -61,7 +61,9 @@ def encoding_for(base_url: str, refuses_webp: bool = False) -> Encoding:
 def is_near(base_url: str) -> bool:
     """Is the endpoint on this machine or the local network (time matters more than bytes)?"""
     host = (urlparse(base_url).hostname or "").lower()
-    if host in ("localhost", "") or host.endswith((".local", ".lan", ".internal", ".home.arpa")):
+    if not host:
+        return False  # no address: the provider's own public endpoint
+    if host == "localhost" or host.endswith((".local", ".lan", ".internal", ".home.arpa")):
         return True
     try:
         address = ipaddress.ip_address(host)

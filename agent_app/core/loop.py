@@ -78,7 +78,7 @@ class Agent:
         self.screen, self.executor = screen, executor
         self.control = control or RunControl()
         self.observers = list(observers or [])
-        self.client = client or ModelClient.for_run(config, self.family.sampling)
+        self.client = client or self.family.client(config)
         self.history = History.for_family(self.family, config.history_images)
         self.steps = 0
         self.recorder: Recorder | None = None
@@ -91,6 +91,9 @@ class Agent:
         self.context = Context(config.task, config.language, self.model_size)
         self.encoding = images.encoding_for(config.base_url, endpoints.refuses_webp(config.base_url))
         self._acted_at: float | None = None  # when the agent last did something on the desktop
+        # Watch the screen while the model thinks (and drop a request it makes stale), or settle before each
+        # screenshot: "auto" watches for open models and settles for paid APIs, where a dropped request is billed.
+        self.watching = config.freshness == "watch" or (config.freshness == "auto" and self.family.watches)
 
     # ---- observers ----
     def emit(self, kind: str, **data: Any) -> None:
@@ -133,8 +136,8 @@ class Agent:
                 if terminal.type == "finished":
                     result.status, result.final_answer = "finished", terminal.content or ""
                     break
-                if not cfg.call_user_pauses or self._hand_over().decline:
-                    result.status = "call_user"
+                if not cfg.call_user_pauses or terminal.confirm or self._hand_over().decline:
+                    result.status, result.error = "call_user", terminal.content or None
                     break
         except Stopped as e:
             result.status, result.error = "stopped", str(e)
@@ -167,7 +170,7 @@ class Agent:
         shot, reply, parsed = self._fresh_reply(shot, timings)
         record = self._take(step_no, started, shot, reply, parsed, timings)
         try:
-            outcome = self._act(record)
+            outcome = self._act(record, shot)
         finally:
             self._record(record, shot)
         if outcome.declined is not None:
@@ -194,14 +197,52 @@ class Agent:
             reply.text, parsed.thought, actions, timings, reply.usage, started,
         )
 
-    def _act(self, record: StepRecord) -> Outcome:
-        """Carry out the step's actions, after asking the person when asking is due."""
+    def _answers(self, record: StepRecord, shot: Screenshot, confirmed: bool) -> dict[str, Any]:
+        """What the step's calls get back besides the next screenshot: the pointer, zoomed crops, errors."""
+        out: dict[str, Any] = {"pointer": list(self.executor.position())}
+        if confirmed:
+            out["confirmed"] = True
+        m = shot.monitor
+        for i, a in enumerate(record.actions):
+            if a.type == "unsupported":
+                out.setdefault("unsupported", {})[str(i)] = (
+                    f"{a.name}() has no meaning on this desktop; nothing was done. Use the desktop's own means "
+                    "(click, type, keys) instead.")
+            elif a.type == "zoom" and shot.native is not None and a.x2 is not None:
+                sx, sy = shot.native.width / m.width, shot.native.height / m.height
+                box = (round((min(a.x, a.x2) - m.left) * sx), round((min(a.y, a.y2) - m.top) * sy),
+                       round((max(a.x, a.x2) - m.left + 1) * sx), round((max(a.y, a.y2) - m.top + 1) * sy))
+                crop = shot.native.crop(box)
+                zoomed = screenshot(crop, crop.size, self.encoding, m)
+                name = f"step-{record.step:03d}-zoom-{i}.png"
+                self.recorder.save_image(name, zoomed)
+                out.setdefault("zoom", {})[str(i)] = (name, zoomed.data_url)
+        return out
+
+    def _answer(self, record: StepRecord, answers: dict[str, Any]) -> None:
+        """Keep the answers: the step line names the files, the history carries the pictures themselves."""
+        record.answers = {**(record.answers or {}), **answers}
+        if "zoom" in answers:
+            record.answers["zoom"] = {k: name for k, (name, _) in answers["zoom"].items()}
+            answers = {**answers, "zoom": {k: url for k, (_, url) in answers["zoom"].items()}}
+        self.history.annotate(answers)
+
+    def _act(self, record: StepRecord, shot: Screenshot) -> Outcome:
+        """Carry out the step's actions, after asking the person when asking is due (a provider's safety check
+        always: never acknowledged without the person; nobody to ask ends the run as call_user)."""
         terminal, wait = None, None
         try:
-            reason = needs_confirmation(self.config.confirm, record.actions, record.thought, self.previous_thought)
+            check = "; ".join(dict.fromkeys(a.confirm for a in record.actions if a.confirm))
+            if check and not self.config.call_user_pauses:  # a provider's safety check and nobody to ask
+                record.skipped = True
+                message = f"{self.family.label} asks the person to confirm first: {check}"
+                return Outcome(terminal=Action("call_user", content=message, confirm=check))
+            reason = (f"{self.family.label} asks: {check}" if check else
+                      needs_confirmation(self.config.confirm, record.actions, record.thought, self.previous_thought))
             declined = self._ask(record.actions, reason) if reason else None
             if declined is not None:
                 record.skipped = True
+                self._answer(record, {"declined": True})
                 return Outcome(declined=declined)
             t0 = time.perf_counter()
             if any(a.type not in (*TERMINAL_TYPES, *ANSWERED_TYPES, "wait") for a in record.actions):
@@ -218,6 +259,8 @@ class Agent:
                     self._acted_at = time.monotonic()
                 self.emit("executed", step_no=record.step, action=action)
             record.timings_ms["execute"] = (time.perf_counter() - t0) * 1000
+            if self.family.provider is not None:  # an API family: calls that want an answer get one
+                self._answer(record, self._answers(record, shot, confirmed=bool(check)))
         except Interrupt as e:
             record.interrupted = "stopped" if isinstance(e, Stopped) else "taken over"
             raise
@@ -264,7 +307,7 @@ class Agent:
 
     def _watch(self, shot: Screenshot) -> Callable[[], None] | None:
         """A `check` for the request that also watches the screen, shortly after the agent acted."""
-        if self.config.freshness != "watch" or self._acted_at is None:
+        if not self.watching or self._acted_at is None:
             return None
         until = self._acted_at + WATCH_S
         last = [0.0]
@@ -362,7 +405,7 @@ class Agent:
         t0 = time.perf_counter()
         hidden = self.guard.hide()
         guard_ms = (time.perf_counter() - t0) * 1000
-        settle = self.config.freshness == "settle"
+        settle = not self.watching
         if still_s is None:
             still_s = self.config.settle_max_s if settle else STILL_S
         if hidden:  # our windows were showing: let the desktop repaint where they were

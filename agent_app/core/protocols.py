@@ -32,6 +32,10 @@ class Executor(Protocol):
 
     def release_all(self) -> None: ...
 
+    def position(self) -> tuple[int, int]:
+        """Where the pointer is (screen pixels)."""
+        ...
+
 
 class WindowGuard(Protocol):
     """Keeps the app's own windows out of the model's way (the desktop app's control strip, say)."""

@@ -22,6 +22,7 @@ from agent_app.core.loop import Agent
 from agent_app.core.protocols import WindowGuard
 from agent_app.core.runs.recorder import check_runs_dir
 from agent_app.core.settings.config import RunConfig, default_runs_dir
+from agent_app.core.settings.keychain import resolve_api_key
 
 
 def validate(config: RunConfig) -> None:
@@ -29,12 +30,13 @@ def validate(config: RunConfig) -> None:
     listed or asked anything, and before a run folder is made."""
     if not config.task.strip():
         raise ConfigError("the task is empty: say what the agent should do")
-    if not config.base_url:
+    api = getattr(FAMILIES.get(config.model_family), "provider", None) is not None  # its SDK knows the endpoint
+    if not config.base_url and not api:
         raise ConfigError(
             "no model endpoint configured: pass --base-url URL or set AGENT_APP_BASE_URL "
             "(e.g. http://localhost:8000/v1 for a local vLLM server)"
         )
-    if not config.base_url.startswith(("http://", "https://")):
+    if config.base_url and not config.base_url.startswith(("http://", "https://")):
         raise ConfigError(f"the base URL must start with http:// or https:// (got {config.base_url!r})")
     if config.model_family not in CHOICES:
         raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(CHOICES)})")
@@ -84,6 +86,9 @@ def run_task(
     """Validate, open the screen and input devices, run the loop. Raises ConfigError before the run starts."""
     validate(config)
     control = control or RunControl()
+    named = FAMILIES.get(config.model_family)
+    if not config.model and named is not None and named.default_model:
+        config.model = named.default_model  # an API family names its own default model
     if not config.model:
         lister = ModelClient.for_run(config)
         try:
@@ -92,7 +97,10 @@ def run_task(
             raise ConfigError(str(e)) from None
         finally:
             lister.close()
-    client = ModelClient.for_run(config, choose_family(config).sampling)  # the family known, so is its sampling
+    family = choose_family(config)
+    if family.provider is not None:  # the provider's own key (AGENT_APP_API_KEY first)
+        config.api_key = resolve_api_key(family.provider)
+    client = family.client(config)  # the family known, so are its transport and sampling
     try:
         screen = MSSCapture(config.monitor)
         try:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from agent_app import __version__
 from agent_app.core.control import RunControl
+from agent_app.core.costs import Price, Tally, run_price
 from agent_app.core.desktop.person import PersonRecorder
 from agent_app.core.errors import AgentAppError, ConfigError
 from agent_app.core.events import Event, RunResult
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
         self.run_settings: dict[str, Any] = {}  # the run's own settings (its header): model, family, budget
         self.replaying = False
         self.follow = True
-        self.tokens = [0, 0]
+        self.tally = Tally()  # the shown run's tokens and estimated cost
         self.steps_done = 0
         self.state = "idle"
         self.last_result: RunResult | None = None
@@ -288,6 +289,11 @@ class MainWindow(QMainWindow):
         self.tray.set_state(tray_state, running=active, paused=paused)
         self._update_status_line()
 
+    def _use_price(self, price: Price | None) -> None:
+        """The shown run's list price (None: tokens only), for the status line and the step detail."""
+        self.tally = Tally(price)
+        self.detail.price = price
+
     def _update_status_line(self) -> None:
         run = self.run_settings
         budget = run.get("max_steps") or self.settings.max_steps
@@ -298,8 +304,7 @@ class MainWindow(QMainWindow):
         model = run.get("model") or self.settings.model or "(endpoint default)"
         family = _family_text(run.get("model_family") or self.settings.model_family, run.get("model_family_chosen"))
         self.model_label.setText(f"{model} · {family}")
-        p, c = self.tokens
-        self.tokens_label.setText(f"{_k(p)} in / {_k(c)} out tokens" if p or c else "")
+        self.tokens_label.setText(self.tally.describe(short=True))
 
     # ---------------------------------------------------------------- run
     def start_run(self, task: str | None = None, preset: Preset | None = None) -> None:
@@ -336,7 +341,7 @@ class MainWindow(QMainWindow):
         self.steps.reset(None)
         self.detail.show_line(None, None)
         self.banner.hide()
-        self.follow, self.tokens, self.steps_done, self.run_dir, self.run_settings = True, [0, 0], 0, None, {}
+        self.follow, self.tally, self.steps_done, self.run_dir, self.run_settings = True, Tally(), 0, None, {}
         self._shot = None
         self.list_title.setText("Steps")
         self.empty_hint.setVisible(True)
@@ -417,6 +422,7 @@ class MainWindow(QMainWindow):
             self.run_dir = Path(d["run_dir"])
             self.steps.run_dir = self.run_dir
             self.run_settings = d["config"]
+            self._use_price(run_price(self.run_settings))
             self._set_state("running")
             if self.run_settings.get("model_family_chosen") == AUTO:
                 self.statusBar().showMessage(
@@ -436,9 +442,7 @@ class MainWindow(QMainWindow):
         elif event.kind == "recorded":
             line = d["record"].to_json()
             self.steps_done = line["step"]
-            usage = line.get("usage") or {}
-            self.tokens[0] += usage.get("prompt_tokens", 0)
-            self.tokens[1] += usage.get("completion_tokens", 0)
+            self.tally.add(line.get("usage"))
             shot = d.get("screenshot")
             self._append_line(line, shot.image if shot is not None else None)
         elif event.kind == "person_actions":
@@ -665,10 +669,11 @@ class MainWindow(QMainWindow):
         info, lines = reading.run_info(run_dir, log), log.lines
         self.replaying, self.run_dir = True, run_dir
         self.run_settings = next((x.get("settings") or {} for x in lines if x.get("kind") == "header"), {})
+        price = run_price(self.run_settings)
+        self._use_price(price)
+        self.tally = Tally.of(lines, price)
         self.steps.reset(run_dir, lines)
         self.steps_done = info.steps
-        self.tokens = [sum((x.get("usage") or {}).get(k, 0) for x in lines if x.get("kind") == "step")
-                       for k in ("prompt_tokens", "completion_tokens")]
         self.list_title.setText(f"Replay — {info.task}")
         self.empty_hint.setVisible(self.steps.rowCount() == 0)
         self.task.setPlainText(info.task)
@@ -759,10 +764,6 @@ class MainWindow(QMainWindow):
         self.strip.close()
         event.accept()
         self.closed.emit()
-
-
-def _k(n: int) -> str:
-    return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
 
 _CALL_START = re.compile(r"Action:|<seed:tool_call>|<tool_call>")

@@ -62,7 +62,11 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Welcome to agent-app — connect a model" if first_run else "Settings")
         self.setObjectName("settingsDialog")
         self.settings = settings
-        self._saved_key = keychain.get_key()
+        # The key field shows the keychain entry of the chosen provider; what was typed for each entry is kept
+        # until Save writes the entries that changed.
+        self._saved_keys: dict[str, str] = {}
+        self._typed_keys: dict[str, str] = {}
+        self._account = provider(settings.provider).key_account
         self._probe = _Probe()
         self._probe.done.connect(self._probe_done)
 
@@ -105,14 +109,10 @@ class SettingsDialog(QDialog):
         self.key_note.setObjectName("muted")
         self.key_note.setWordWrap(True)
         self.key_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
-        if self._saved_key:
-            self.key.setText(self._saved_key)
-        if keychain.keychain_available():
-            self.key_note.setText("Stored in the OS keychain (service “agent-app”), never in the settings file.")
-        else:
-            self.key_note.setText("No OS keychain is available here: a key typed here cannot be saved. "
-                                  "Set AGENT_APP_API_KEY in the environment instead.")
-            self.key.setEnabled(False)
+        self._keychain = keychain.keychain_available()
+        self.key.setEnabled(self._keychain)
+        self.key.setText(self._saved_key(self._account))
+        self.key.textChanged.connect(self._update_key_note)
         self.test_button = QPushButton("Test connection")
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
@@ -211,6 +211,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.tabs)
         lay.addWidget(buttons)
         self._load(settings)
+        self._update_key_note()
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self.provider.activated.connect(self._provider_changed)  # choosing the shown provider again fills too
         self.setMinimumWidth(560)
@@ -264,6 +265,7 @@ class SettingsDialog(QDialog):
         URL is offered on a button instead). A field left empty or as another preset filled it is replaced."""
         p = provider(self.provider.currentData())
         self.provider_hint.setText(p.hint)
+        self._bind_key(p.key_account)
         self.use_preset_url.setVisible(False)
         if p.key == "custom":
             return
@@ -277,6 +279,42 @@ class SettingsDialog(QDialog):
         if not model or model in {q.model for q in PROVIDERS}:
             self.model.setText(p.model)
         self.family.setCurrentIndex(max(0, self.family.findData(p.family)))
+
+    # ---- the key field: one keychain entry per provider ----
+    def _saved_key(self, account: str) -> str:
+        if account not in self._saved_keys:
+            self._saved_keys[account] = keychain.get_key(account) or ""
+        return self._saved_keys[account]
+
+    def _bind_key(self, account: str) -> None:
+        """Show `account`'s key in the field, keeping what was typed for the one shown before."""
+        if account == self._account:
+            return
+        self._typed_keys[self._account] = self.key.text().strip()
+        self._account = account
+        self.key.setText(self._typed_keys.get(account, self._saved_key(account)))
+        self._update_key_note()
+
+    def _update_key_note(self) -> None:
+        """Where a run's key will come from, in words (never the key)."""
+        account, typed = self._account, self.key.text().strip()
+        entry = "" if account == keychain.DEFAULT_ACCOUNT else f", entry “{account}”"
+        env = " or ".join(keychain.PROVIDER_ENV[account])
+        self.key.setPlaceholderText("not needed for a local server" if account == keychain.DEFAULT_ACCOUNT
+                                    else f"required — or set {env}")
+        if not self._keychain:
+            note = ("No OS keychain is available here: a key typed here cannot be saved. "
+                    "Set AGENT_APP_API_KEY in the environment instead.")
+        else:
+            found = keychain.find_api_key(account, saved=typed or None)
+            where = found.where if found else ""
+            if where == keychain.OVERRIDE_ENV:
+                note = "AGENT_APP_API_KEY is set in the environment: runs use it, not the key here."
+            elif where and where != keychain.KEYCHAIN:
+                note = f"Empty: runs use {where} from the environment."
+            else:
+                note = f"Stored in the OS keychain (service “agent-app”{entry}), never in the settings file."
+        self.key_note.setText(note)
 
     def _use_preset_url(self) -> None:
         self.base_url.setText(provider(self.provider.currentData()).base_url)
@@ -292,7 +330,8 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(False)
         self.test_result.setText("Testing…")
         self.test_result.setProperty("state", "busy")
-        base_url, model, key = self.base_url.text(), self.model.text().strip(), self.key.text().strip() or None
+        found = keychain.find_api_key(self._account, saved=self.key.text().strip() or None)  # as runs will
+        base_url, model, key = self.base_url.text(), self.model.text().strip(), found.key if found else None
         timeout = min(30.0, self.timeout.value())
         threading.Thread(
             target=lambda: self._probe.done.emit(check_connection(base_url, model, key, timeout)), daemon=True
@@ -311,12 +350,15 @@ class SettingsDialog(QDialog):
 
     # ---- save ----
     def accept(self) -> None:
-        key = self.key.text().strip()
+        self._typed_keys[self._account] = self.key.text().strip()
         try:
-            if key and key != self._saved_key:
-                keychain.set_key(key)
-            elif not key and self._saved_key:
-                keychain.delete_key()
+            for account, key in self._typed_keys.items():
+                saved = self._saved_key(account)
+                if key and key != saved:
+                    keychain.set_key(key, account)
+                elif not key and saved:
+                    keychain.delete_key(account)
+                self._saved_keys[account] = key
         except Exception as e:  # noqa: BLE001 - shown in the dialog, which stays open
             self.test_result.setText(f"✖ {for_person(str(e))}")
             return

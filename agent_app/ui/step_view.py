@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.core.costs import Price, step_text
 from agent_app.ui.models import THUMB, KindRole, LineRole, ThoughtRole, describe_actions, is_skipped
 from agent_app.ui.screenshot_view import ScreenshotView
 from agent_app.ui.wording import for_person
@@ -117,6 +118,7 @@ class StepDetail(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.price: Price | None = None  # the shown run's list price: a step's cost is estimated with it
         self.view = ScreenshotView()
         self.title = QLabel()
         self.title.setObjectName("stepTitle")
@@ -239,9 +241,8 @@ class StepDetail(QWidget):
             self._say(for_person(str(line["error"])), "error")
         timings = line.get("timings_ms") or {}
         parts = [f"{k} {float(v):.0f} ms" for k, v in timings.items()]
-        usage = line.get("usage") or {}
-        if usage:
-            parts.append(f"tokens {usage.get('prompt_tokens', '?')} in / {usage.get('completion_tokens', '?')} out")
+        if tokens := step_text(line.get("usage"), self.price):
+            parts.append(tokens)
         self.metrics.setText(" · ".join(parts))
 
 

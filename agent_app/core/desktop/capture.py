@@ -33,6 +33,7 @@ class Screenshot:
     timings_ms: dict[str, float] = field(default_factory=dict)
     image: Any = None  # the picture as sent (PIL), for the run folder's PNG
     signature: Any = None  # the grab's change-detection thumbnail (images.signature)
+    native: Any = None  # the picture as grabbed, before any resize (a zoom's full-resolution crop)
 
     @cached_property
     def data_url(self) -> str:
@@ -56,7 +57,7 @@ def screenshot(image: Any, size: tuple[int, int], encoding: Encoding, monitor: M
     sent = images.resize(image, size)
     data = encoding.encode(sent)
     encode_ms = (time.perf_counter() - t0) * 1000
-    return Screenshot(data, encoding.mime, size[0], size[1], monitor, {"encode": encode_ms}, sent, signature)
+    return Screenshot(data, encoding.mime, size[0], size[1], monitor, {"encode": encode_ms}, sent, signature, image)
 
 
 def list_monitors() -> list[Monitor]:

@@ -330,6 +330,10 @@ class PyAutoGUIExecutor:
     # Nothing to carry out: the loop ends the run, or answers the model (a crop, an error result).
     _do_finished = _do_call_user = _do_zoom = _do_unsupported = _do_wait
 
+    def position(self) -> tuple[int, int]:
+        x, y = self.pg.position()
+        return int(x), int(y)
+
     # ---- cleanup ----
     def release_left_held(self) -> str:
         """Release the buttons and modifier keys that are down before this executor has pressed anything

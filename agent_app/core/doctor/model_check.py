@@ -162,6 +162,9 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
     if problem := settings_problem(run_config):
         return failed("model", "the endpoint settings are not usable", problem[0].upper() + problem[1:] + ".")
     try:
+        named = FAMILIES.get(run_config.model_family)
+        if not run_config.model and named is not None and named.default_model:
+            run_config.model = named.default_model  # an API family names its own default model
         if not run_config.model:  # as a run does: the endpoint's first model
             lister = ModelClient.for_run(run_config)
             try:
@@ -177,7 +180,11 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
                       "Fix the endpoint (Settings → Test connection says what is wrong), then run the check again.")
     model_size = family.model_image_size(monitor.width, monitor.height, run_config.max_pixels)
     url = screenshot_url(draw_screen(monitor.width, monitor.height), model_size, monitor, run_config.base_url)
-    client = ModelClient.for_run(run_config, family.sampling)
+    if family.provider is not None:  # the provider's own key, as a run takes it
+        from agent_app.core.settings.keychain import resolve_api_key
+
+        run_config.api_key = resolve_api_key(family.provider)
+    client = family.client(run_config)
     reply_text = ""
     try:
         history = History.for_family(family, 1)

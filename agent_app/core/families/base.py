@@ -15,7 +15,9 @@ from agent_app.core.actions import Action
 from agent_app.core.geometry import FACTOR, MIN_PIXELS, CoordinateSpace, Monitor, smart_resize
 
 if TYPE_CHECKING:
+    from agent_app.core.client import RetryingClient
     from agent_app.core.history import Turn
+    from agent_app.core.settings.config import RunConfig
 
 COORDINATES = {
     "image": "absolute pixels of the screenshot as the model saw it",
@@ -59,6 +61,9 @@ class Family(Protocol):
     sampling: Sampling
     model_names: tuple[str, ...]  # regular expressions (any case) for the endpoint model names that are its own
     truncate: bool  # its points are cut to the pixel (Gemini's int(x / 1000 * w)), not rounded
+    provider: str | None  # whose API it speaks ("anthropic", "openai", "gemini"); None: any OpenAI-compatible one
+    default_model: str  # the model to ask when none is named ("": the endpoint's first listed model)
+    watches: bool  # freshness "auto": watch the screen (and drop requests) rather than settle first
 
     @property
     def description(self) -> str:
@@ -89,6 +94,10 @@ class Family(Protocol):
         """A recorded reply as the model produced it, special tokens included (history turns, training targets)."""
         ...
 
+    def client(self, config: RunConfig) -> RetryingClient:
+        """The transport to the model (an OpenAI-compatible endpoint, or the provider's own API)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ChatFamily:
@@ -104,6 +113,9 @@ class ChatFamily:
     sampling: Sampling = field(default_factory=Sampling)
     model_names: tuple[str, ...] = ()
     truncate: bool = False
+    provider: str | None = None
+    default_model: str = ""
+    watches: bool = True  # an open model's dropped request costs only the server's prefill
 
     @property
     def description(self) -> str:
@@ -123,6 +135,11 @@ class ChatFamily:
 
     def history_text(self, reply: str) -> str:
         return reply
+
+    def client(self, config: RunConfig) -> RetryingClient:
+        from agent_app.core.client import ModelClient
+
+        return ModelClient.for_run(config, self.sampling)
 
 
 def coordinate_space(family: Family, monitor: Monitor, model_size: tuple[int, int]) -> CoordinateSpace:

@@ -29,14 +29,18 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
+from agent_app.core.families.api import ApiFamily
 from agent_app.core.families.base import COORDINATES, Context, ParsedReply, Sampling
 from agent_app.core.families.pycode import MAX_ACTIONS, number
 from agent_app.core.keys import normalize_combo
 
 if TYPE_CHECKING:
+    from agent_app.core.client import RetryingClient
     from agent_app.core.history import Turn
+    from agent_app.core.settings.config import RunConfig
 
-PROVIDER = "google"
+PROVIDER = "gemini"  # the keychain entry and env vars of its key (GEMINI_API_KEY, GOOGLE_API_KEY)
+DEFAULT_MODEL = "gemini-2.5-computer-use-preview-10-2025"
 GRID = 1000  # coordinates are 0..999 on a 1000x1000 grid
 RECOMMENDED_SCREEN = (1440, 900)
 MAX_BODY_CHARS = 4_000_000  # a response body with thought signatures is larger than a chat reply
@@ -350,18 +354,19 @@ def _calls_for(actions: list[Action]) -> Iterable[dict[str, Any]]:
 
 # ---- the family ----
 @dataclass(frozen=True)
-class GeminiFamily:
+class GeminiFamily(ApiFamily):
     """Gemini's Computer Use tool over the Gemini API (`google-genai`)."""
 
     name: str = "gemini"
     label: str = "Gemini Computer Use"
     coordinates: str = "thousandths"
+    provider: str = PROVIDER
+    default_model: str = DEFAULT_MODEL
     max_images: int | None = 3  # the reference keeps screenshots in the 3 latest turns
     sampling: Sampling = field(default_factory=lambda: Sampling(
         temperature=1.0, top_p=0.95, max_tokens=8192, frequency_penalty=None, extra_body={"top_k": 40}))
     model_names: tuple[str, ...] = (r"^gemini-2\.5-computer-use", r"^gemini-3-flash-preview",
                                     r"^gemini-3\.1-pro-preview")
-    provider: str = PROVIDER
     truncate: bool = True  # screen_x = int(x / 1000 * screen_w), Google's denormalization
     min_pixels: int = 64 * 64
     max_pixels: int = RECOMMENDED_SCREEN[0] * RECOMMENDED_SCREEN[1]
@@ -384,12 +389,14 @@ class GeminiFamily:
     def span(self, image_w: int, image_h: int) -> tuple[float, float]:
         return float(GRID), float(GRID)
 
+    def client(self, config: RunConfig) -> RetryingClient:
+        from agent_app.core.families.gemini_client import GeminiClient
+
+        return GeminiClient.for_run(config, self.sampling)
+
     def parse(self, reply: str) -> ParsedReply:
         response = read_response(reply)
         return ParsedReply(response.thought, response.actions)
-
-    def history_text(self, reply: str) -> str:
-        return reply
 
     def format_reply(self, actions: list[Action], thought: str, summary: str = "") -> str:
         """The response Gemini would have given for `actions` (grid units); a finished is its text. Actions the
@@ -433,11 +440,12 @@ def generation_config(sampling: Sampling, max_tokens: int | None = None,
 
 
 def image_part(url: str) -> dict[str, Any]:
-    """A data URL as Gemini's inlineData."""
+    """A screenshot as Gemini takes it: a data URL as inlineData; a file (a replay of a run folder) as fileData."""
     head, sep, data = url.partition(",")
-    if not (sep and head.startswith("data:") and head.endswith(";base64")):
-        raise ValueError("a screenshot must be a base64 data URL")
-    return {"inlineData": {"mimeType": head[5:-7], "data": data}}
+    if sep and head.startswith("data:") and head.endswith(";base64"):
+        return {"inlineData": {"mimeType": head[5:-7], "data": data}}
+    kind = url.rpartition(".")[2].lower()
+    return {"fileData": {"mimeType": f"image/{'jpeg' if kind == 'jpg' else kind}", "fileUri": url}}
 
 
 def _index_map(mapping: Any) -> dict[int, Any]:
@@ -465,7 +473,7 @@ def function_responses(turn: Turn, next_image_url: str | None) -> list[dict[str,
         return [image_part(next_image_url)] if next_image_url else []
     unsupported = _index_map(extra.get("unsupported"))
     confirmed = extra.get("confirmed") is True
-    declined = any(c.confirm for c in calls) and not confirmed
+    declined = extra.get("declined") is True or (any(c.confirm for c in calls) and not confirmed)
     parts: list[dict[str, Any]] = []
     index = 0
     for n, call in enumerate(calls):

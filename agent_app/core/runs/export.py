@@ -79,6 +79,9 @@ class ExportSummary:
             text += f"; {self.failed_steps} refused or failed step(s) left out as targets"
         if self.missing_images:
             text += f"; {self.missing_images} step(s) left out (screenshot missing)"
+        for run in self.runs:
+            if run.get("left_out"):
+                text += f"; run {run['run_id']} left out: {run['left_out']}"
         return text
 
 
@@ -117,10 +120,14 @@ def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[l
     lines = read_lines(run_dir)
     header = next((x for x in lines if x.get("kind") == "header"), {})
     settings = header.get("settings") or {}
+    name = str(settings.get("model_family") or DEFAULT_FAMILY)
     try:
-        family = get_family(str(settings.get("model_family") or DEFAULT_FAMILY))
-    except ValueError as e:
-        raise ConfigError(f"cannot export {run_dir.name}: {e}") from None
+        family = get_family(name)
+    except ValueError:
+        return [], _left_out(run_dir, header, name, f"its model family {name!r} is not one this version knows")
+    if getattr(family, "provider", None) is not None:
+        return [], _left_out(run_dir, header, name, f"{family.label} is a closed model behind an API: its runs are "
+                             "no training data for open models")
     samples: list[Sample] = []
     failed = missing = 0
     for messages, step, person in replay(lines, family, image_dir, corrections=fmt == "dpo"):
@@ -145,6 +152,11 @@ def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[l
         "image_pixels": int(model_image[0]) * int(model_image[1]),
     }
     return samples, facts
+
+
+def _left_out(run_dir: Path, header: dict[str, Any], family: str, why: str) -> dict[str, Any]:
+    return {"run_id": run_dir.name, "task": str(header.get("task", "")), "status": "left out", "model_family": family,
+            "samples": 0, "failed_steps": 0, "missing_images": 0, "image_pixels": 0, "left_out": why}
 
 
 Replayed = tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]
@@ -182,7 +194,10 @@ def replay(
             if not corrections:
                 yield messages, line, None
             last = (messages, line)
-            history.add_step(reply, url)
+            answers = line.get("answers") if isinstance(line.get("answers"), dict) else None
+            if answers and isinstance(answers.get("zoom"), dict):  # the crops, where the export puts the images
+                answers = {**answers, "zoom": {k: f"{image_dir}/{v}" for k, v in answers["zoom"].items()}}
+            history.add_step(reply, url, answers)
 
 
 def resolve_runs(refs: list[str], runs_dir: Path) -> list[Path]:
@@ -254,7 +269,8 @@ def export_runs(
         summary.max_image_pixels = max(summary.max_image_pixels, facts.pop("image_pixels"))
     if not samples:
         what = "takeovers with recorded actions" if fmt == "dpo" else "usable steps"
-        raise ConfigError(f"nothing to export: the {len(chosen)} selected run(s) have no {what}")
+        why = "".join(f"; run {r['run_id']} left out: {r['left_out']}" for r in summary.runs if r.get("left_out"))
+        raise ConfigError(f"nothing to export: the {len(chosen)} selected run(s) have no {what}{why}")
     _write(out_dir, samples, summary, fmt)
     return summary
 

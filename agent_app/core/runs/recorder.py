@@ -56,6 +56,7 @@ class StepRecord:
     error: str | None = None
     skipped: bool = False  # the person declined the actions: none was carried out
     interrupted: str | None = None  # "stopped" / "taken over" while acting: not an error
+    answers: dict[str, Any] | None = None  # what the app answered for the step (families/api.py): files, texts
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class StepRecord:
             "error": self.error,
             "skipped": self.skipped,
             "interrupted": self.interrupted,
+            **({"answers": self.answers} if self.answers else {}),
         }
 
 

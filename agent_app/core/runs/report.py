@@ -1,8 +1,9 @@
 """`report.html`: a self-contained page (inline CSS and SVG, images next to it) that replays a run offline.
 
 Each step shows the screenshot the model saw with the executed action drawn at the exact pixel the executor
-used, the thought, the actions in words, per-phase timings and token usage. Text keeps a contrast of at least
-4.5:1 in the light and the dark scheme (tests/test_report_legibility.py measures it).
+used, the thought, the actions in words, per-phase timings, tokens and (where the run recorded a list price) the
+estimated cost; the header sums them for the run. Text keeps a contrast of at least 4.5:1 in the light and the
+dark scheme (tests/test_report_legibility.py measures it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from typing import Any
 
 from agent_app.core.actions import Action
+from agent_app.core.costs import Price, Tally, Usage, run_price, tokens_text, usd
 from agent_app.core.geometry import Monitor
 
 _CSS = """
@@ -125,15 +127,14 @@ def describe_action(a: Any) -> str:
         return json.dumps(a, ensure_ascii=False, default=str)
 
 
-def _step_html(line: dict[str, Any]) -> str:
+def _step_html(line: dict[str, Any], price: Price | None = None) -> str:
     timings = line.get("timings_ms") or {}
-    usage = line.get("usage") or {}
     rows = "".join(f"<tr><td>{_e(k)}</td><td>{float(v):.0f} ms</td></tr>" for k, v in timings.items())
-    if usage:
-        rows += (
-            f"<tr><td>tokens</td><td>{_e(usage.get('prompt_tokens', '?'))} in / "
-            f"{_e(usage.get('completion_tokens', '?'))} out</td></tr>"
-        )
+    usage = Usage.from_json(line.get("usage"))
+    if usage is not None:
+        rows += f"<tr><td>tokens</td><td>{_e(tokens_text(usage.prompt, usage.completion, usage.cached))}</td></tr>"
+        if price is not None:
+            rows += f"<tr><td>cost</td><td>≈ {_e(usd(usage.cost(price)))} (list price)</td></tr>"
     actions = "".join(f"<li>{_e(describe_action(a))}</li>" for a in line.get("actions") or [])
     if line.get("skipped") is True or str(line.get("error") or "").startswith("skipped"):
         error = '<div class="warn">Skipped: the person did not allow this action; nothing was done.</div>'
@@ -184,21 +185,24 @@ class Report:
         self.end: dict[str, Any] | None = None
         self.steps = 0
         self.fragments: list[str] = []
+        self.tally = Tally()  # the run's tokens and cost, at the price its header recorded
 
     def add(self, line: dict[str, Any]) -> None:
         kind = line.get("kind")
         if kind == "header":
             self.header = line
+            self.tally = Tally(run_price(line.get("settings")))
         elif kind == "end":
             self.end = line
         elif kind == "step":
             self.steps += 1
-            self.fragments.append(_step_html(line))
+            self.tally.add(line.get("usage"))
+            self.fragments.append(_step_html(line, self.tally.price))
         else:
             self.fragments.append(_event_html(line))
 
     def html(self) -> str:
-        return _page(self.header, self.end, self.steps, self.fragments)
+        return _page(self.header, self.end, self.steps, self.fragments, self.tally)
 
 
 def render_report(lines: list[dict[str, Any]]) -> str:
@@ -208,7 +212,19 @@ def render_report(lines: list[dict[str, Any]]) -> str:
     return report.html()
 
 
-def _page(header: dict[str, Any], end: dict[str, Any] | None, steps: int, body: list[str]) -> str:
+def _totals(tally: Tally) -> str:
+    """The run's tokens and estimated cost, for the header ("" when the endpoint reported no usage)."""
+    text = tally.describe()
+    if not text:
+        return ""
+    price = tally.price
+    basis = (f"Estimated at the list price the run recorded: {usd(price.input)} per million input tokens, "
+             f"{usd(price.output)} per million output tokens" if price else "No list price known for this model")
+    return f'<span class="tokens" title="{_e(basis)}">{_e(text)}</span>'
+
+
+def _page(header: dict[str, Any], end: dict[str, Any] | None, steps: int, body: list[str],
+          tally: Tally | None = None) -> str:
     status = end.get("status") if end else "running"
     settings = header.get("settings") or {}
     summary = ""
@@ -225,7 +241,7 @@ def _page(header: dict[str, Any], end: dict[str, Any] | None, steps: int, body: 
         f" — agent-app</title><style>{_CSS}</style></head><body><header>"
         f"<h1>{_e(header.get('task', ''))}</h1><div class=\"meta\">"
         f'<span class="status {_e(status)}">{_e(STATUS_WORDS.get(str(status), status))}</span>'
-        f"<span>{steps} step(s)</span>{duration}"
+        f"<span>{steps} step(s)</span>{duration}{_totals(tally) if tally else ''}"
         f"<span>{_time(header.get('started'))}</span>"
         f"<span>{_e(settings.get('model') or '')} · {_e(settings.get('model_family') or '')}</span>"
         f"</div>{summary}</header><main>{''.join(body)}</main></body></html>"

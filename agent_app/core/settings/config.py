@@ -17,8 +17,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from agent_app.core.costs import PRICE_KEY
 from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.files import replace_file
+from agent_app.core.settings.providers import price_for
 from agent_app.core.typecheck import describe, field_types, fits, json_kind, shown
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ RULES: dict[str, Rule] = {
     "format_retries": Rule(minimum=0), "format_retry_temperature": Rule(minimum=0), "stuck_repeats": Rule(minimum=2),
     "settle_max_s": Rule(minimum=0), "takeover_threshold_px": Rule(minimum=1), "max_pixels": Rule(minimum=1),
     "language": Rule(choices=("en", "zh")), "confirm": Rule(choices=("never", "risky", "always")),
-    "freshness": Rule(choices=("watch", "settle")),
+    "freshness": Rule(choices=("auto", "watch", "settle")),
     "model_family": Rule(choices=CHOICES), "model_family_chosen": Rule(choices=("", AUTO)),
 }
 
@@ -153,7 +155,7 @@ class Settings:
     stream: bool = True
     runs_dir: str = ""
     confirm: str = "never"
-    freshness: str = "watch"  # see RunConfig.freshness
+    freshness: str = "auto"  # see RunConfig.freshness
     takeover_threshold_px: int = 12
     hotkeys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HOTKEYS))
 
@@ -228,7 +230,9 @@ class RunConfig:
     settle_max_s: float = 1.0
     call_user_pauses: bool = False  # headless: call_user ends the run; the app and --interactive hand over
     confirm: str = "never"  # "never" | "risky" | "always": ask the person before acting
-    freshness: str = "watch"  # "watch": re-ask when the screen changes while the model thinks; "settle": wait first
+    # "watch": re-ask when the screen changes while the model thinks; "settle": wait for a still screen first;
+    # "auto": watch for open models, settle for paid APIs (a dropped request is billed)
+    freshness: str = "auto"
     runs_dir: str = ""
 
     @classmethod
@@ -254,4 +258,6 @@ class RunConfig:
         if not self.model_family_chosen:
             data.pop("model_family_chosen")
         data["api_key_set"] = bool(self.api_key)
+        if price := price_for(self.model_family, self.model):  # recorded, so the run's estimate keeps its price
+            data[PRICE_KEY] = price.to_json()
         return data
