@@ -55,6 +55,10 @@ def test_a_response_is_recorded_as_the_rest_body_with_its_usage(gemini, monkeypa
     assert (sent.usage, sent.finish_reason, sent.cut) == ({"prompt_tokens": 1800, "completion_tokens": 65}, "STOP",
                                                           False)
     assert [c.name for c in read_response(sent.body).calls] == ["click_at"]
+    gemini.add({"parts": [call("click_at", x=1, y=1)], "usage": {
+        "promptTokenCount": 9000, "cachedContentTokenCount": 6000, "candidatesTokenCount": 20}})
+    assert transport(gemini).send(CONTENTS, GEMINI.config()).usage == {
+        "prompt_tokens": 9000, "completion_tokens": 20, "cached_tokens": 6000}  # Gemini's implicit cache
 
 
 def test_a_response_cut_at_max_tokens_is_said_to_be_cut(gemini):

@@ -132,7 +132,10 @@ def usage(body: dict[str, Any]) -> dict[str, int] | None:
     if not isinstance(meta, dict):
         return None
     out = (get(meta, "candidatesTokenCount") or 0) + (get(meta, "thoughtsTokenCount") or 0)
-    return {"prompt_tokens": int(get(meta, "promptTokenCount") or 0), "completion_tokens": int(out)}
+    counts = {"prompt_tokens": int(get(meta, "promptTokenCount") or 0), "completion_tokens": int(out)}
+    if cached := get(meta, "cachedContentTokenCount"):  # read from Gemini's cache: part of the prompt's count
+        counts["cached_tokens"] = int(cached)
+    return counts
 
 
 def _names(exc: BaseException) -> set[str]:
