@@ -17,6 +17,7 @@ from agent_app.core.costs import Tally, run_price
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
 from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
+from agent_app.core.text import one_line
 
 EXIT = {"finished": 0, "error": 1, "max_steps": 3, "call_user": 4, "stopped": 130}
 KEY_PROVIDERS = ("anthropic", "openai", "gemini")  # `key --provider`: the keychain entries of the API families
@@ -450,7 +451,7 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
         _print_json(out, {"run_dir": str(run_dir), "report": str(report) if report else None, "lines": log.lines,
                           "damage": info.damage})
         return 0
-    print(f"{_one_line(info.task) or '(task unknown)'}\n{info.status}, {info.steps} step(s) — {run_dir}")
+    print(f"{one_line(info.task) or '(task unknown)'}\n{info.status}, {info.steps} step(s) — {run_dir}")
     if info.damage:
         print(f"damaged: {info.damage}")
     for line in log.lines:
@@ -458,7 +459,7 @@ def cmd_runs(args: argparse.Namespace, out: TextIO) -> int:
             acts = "; ".join(_short(a) for a in line["actions"])
             print(f"  step {line['step']}: {acts}")
             if line.get("thought"):
-                print(f"      {_one_line(line['thought'])[:150]}")
+                print(f"      {one_line(line['thought'])[:150]}")
         elif line.get("kind") == "note":
             print(f"  note: {line.get('note') or '(resumed)'}")
     if info.final_answer:
@@ -476,7 +477,7 @@ def runs_table(infos: list[Any]) -> list[str]:
     rows = [("RUN", "STARTED", "STATUS", "STEPS", "TASK")]
     for i in infos:
         when = dt.datetime.fromtimestamp(i.started).strftime("%Y-%m-%d %H:%M") if i.started else "-"
-        task = _one_line(i.task) or "(task unknown)"
+        task = one_line(i.task) or "(task unknown)"
         task = task[:59] + "…" if len(task) > 60 else task
         if i.damage:
             task += f"  [{i.damage}]"
@@ -496,10 +497,6 @@ def _width(text: str) -> int:
 
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
                for ch in text)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _short(action: dict[str, Any]) -> str:

@@ -285,8 +285,13 @@ def overhead(scene, loops: list[str], steps: int, block: int) -> dict[str, Any]:
             done = set()
             for kind in active[rnd % len(active):] + active[: rnd % len(active)]:  # who goes first rotates
                 proc, err = procs[kind]
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
+                try:
+                    proc.stdin.write("go\n")
+                    proc.stdin.flush()
+                except BrokenPipeError:  # the loop died between turns: say how
+                    err.seek(0)
+                    raise SystemExit(f"the {kind} loop died at {scene.width}x{scene.height} "
+                                     f"(exit {proc.wait()}):\n{err.read()[-3000:]}") from None
                 if not _until_block(kind, proc, err, scene, results):
                     done.add(kind)
             active, rnd = [k for k in active if k not in done], rnd + 1

@@ -25,11 +25,10 @@ from agent_app.core.families.aguvis import (
     SYSTEM_PROMPT,
     low_level_action,
     parse_aguvis,
-    previous_actions,
     restore_tokens,
     split_reply,
 )
-from agent_app.core.families.base import Context, ParsedReply
+from agent_app.core.families.base import Context, ParsedReply, previous_actions
 from agent_app.core.families.registry import FAMILIES
 from agent_app.core.history import History, Turn
 from agent_app.core.loop import Agent
@@ -74,14 +73,14 @@ def test_request_is_image_then_text_then_the_enforced_planning_prefill():
 
 
 def test_previous_actions_none_then_steps_with_notes_in_place():
-    assert previous_actions([]) == "None"
+    assert previous_actions([], low_level_action) == "None"
     history = [
         Turn("step", "Obs.\nThought: a\nAction: Click the File menu.\nassistantos\npyautogui.click(0.1, 0.1)"),
         Turn("note", "Note from the user: the password is\n on the sticky note"),
         Turn("step", "os\npyautogui.write(message='hi')"),  # self-plan straight to code: the code stands in
         Turn("step", "```DONE```"),
     ]
-    assert previous_actions(history) == (
+    assert previous_actions(history, low_level_action) == (
         "Step 1: Click the File menu.\n"
         "Note from the user: the password is on the sticky note\n"
         "Step 2: pyautogui.write(message='hi')\n"

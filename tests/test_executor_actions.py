@@ -112,6 +112,37 @@ def test_scroll_amount_is_wheel_clicks(act):
     assert run(Action("scroll", x=800, y=600, direction="down", amount=3), expect=3) == [("scroll", -1)] * 3
     assert desktop.pointer() == (800, 600)
     assert run(Action("scroll", direction="up", amount=2), expect=2) == [("scroll", 1)] * 2
+    assert run(Action("scroll", direction="down"), expect=5) == [("scroll", -1)] * 5  # no amount: the default
+
+
+@pytest.mark.parametrize("amount", [7, 29, 30, 31, 500])
+def test_a_scroll_turns_the_wheel_at_most_max_clicks(act, amount):
+    """A model writing pixels where clicks are meant (`pixels=-500`) scrolls a bounded distance, not 500 clicks."""
+    from agent_app.core.desktop.executor import MAX_SCROLL_CLICKS
+
+    run, _ = act
+    expected = min(amount, MAX_SCROLL_CLICKS)
+    assert run(Action("scroll", x=900, y=500, direction="down", amount=amount), expect=expected + 1) == [
+        ("scroll", -1)] * expected
+
+
+def test_a_stop_lands_between_slices_of_a_long_scroll(desktop):
+    from agent_app.core.desktop.executor import PyAutoGUIExecutor
+    from agent_app.core.errors import Stopped
+    from agent_app.core.geometry import Monitor
+
+    os.environ.update(desktop.env)
+    executor, turned, checks = PyAutoGUIExecutor(Monitor(0, 0, 1920, 1080)), [], []
+    executor.pg.scroll = lambda units, *a, **k: turned.append(units)
+
+    def check() -> None:
+        checks.append(1)
+        if len(checks) == 4:  # the action's own check, then one per slice
+            raise Stopped("stop")
+
+    with pytest.raises(Stopped):
+        executor.execute(Action("scroll", direction="up", amount=30), check)
+    assert turned == [5, 5]  # two slices turned, then the stop: the rest never
 
 
 def test_a_held_hotkey_goes_down_then_up(act):

@@ -196,3 +196,15 @@ def test_a_stop_lands_while_gemini_is_silent(gemini):
     with pytest.raises(Stopped):
         client.complete(CONTENTS, check)
     assert len(gemini.generate_requests()) == 1
+
+
+def test_test_connection_asks_gemini_through_its_own_client(gemini):
+    from agent_app.core.settings.connection import check_connection
+
+    gemini.add({"parts": [call("click_at", x=500, y=500)]})
+    report = check_connection(gemini.base_url, "", KEY, family="gemini")
+    assert report.ok and report.model == gemini.model and report.message.startswith(f"Connected: {gemini.model}")
+    (request,) = gemini.generate_requests()
+    assert "computerUse" in json.dumps(request["body"]["tools"])  # the family's own request, its tool declared
+    report = check_connection(gemini.base_url, "", "AIzaSyWRONG-key-0000000000000000000000", family="gemini")
+    assert not report.ok and "Google rejected the API key" in report.message and "WRONG" not in report.message

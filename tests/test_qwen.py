@@ -21,12 +21,11 @@ from agent_app.cli import main as cli_main
 from agent_app.core.actions import ACTION_TYPES, DIRECTIONS, Action
 from agent_app.core.control import RunControl
 from agent_app.core.errors import FormatError
-from agent_app.core.families.base import Context, ParsedReply
+from agent_app.core.families.base import Context, ParsedReply, previous_actions
 from agent_app.core.families.qwen import (
     INSTRUCTION,
     SCROLL_CLICKS,
     low_level_action,
-    previous_actions,
     tool_call_text,
     with_tool_calls,
 )
@@ -166,14 +165,15 @@ def test_a_persons_note_is_in_previous_actions_or_a_user_turn_where_it_came():
 
 
 def test_low_level_action_and_previous_actions():
-    assert previous_actions([]) == "None"
+    assert previous_actions([], low_level_action) == "None"
     assert low_level_action("<thinking>\nfind it\n</thinking>Action: Open the menu.\n" + call(action="wait")) == \
         "Open the menu."
     assert low_level_action(call(action="key", keys=["ctrl", "s"])) == \
         '{"name": "computer_use", "arguments": {"action": "key", "keys": ["ctrl", "s"]}}'
     assert low_level_action("<tool_call>\n{cut") == "{cut"  # a damaged reply: its first line
     assert low_level_action("") == "(no action)"
-    assert previous_actions([Turn("step", "Action: A\n" + call(action="wait")), Turn("note", "a\nb")]) == \
+    assert previous_actions([Turn("step", "Action: A\n" + call(action="wait")), Turn("note", "a\nb")],
+                            low_level_action) == \
         "Step 1: A\na b"
 
 

@@ -27,6 +27,7 @@ from agent_app.core.errors import EndpointError, Interrupt
 from agent_app.core.families.base import Sampling
 from agent_app.core.families.qwen import with_tool_calls
 from agent_app.core.redact import redact, remember_secret
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.settings.config import RunConfig
@@ -138,8 +139,8 @@ def _describe(exc: BaseException, base_url: str, model: str, have_key: bool) -> 
         hint = "" if base_url.rstrip("/").endswith("/v1") else " (does the base URL need to end in /v1?)"
         return f"model {model!r} or its endpoint was not found at {base_url} (HTTP 404){hint}"
     if isinstance(exc, openai.APIStatusError):
-        return f"the endpoint answered HTTP {status}: {_one_line(_body_message(exc), 200)}"
-    return f"model call failed: {_one_line(redact(str(exc)), 200)}"
+        return f"the endpoint answered HTTP {status}: {one_line(_body_message(exc), 200)}"
+    return f"model call failed: {one_line(redact(str(exc)), 200)}"
 
 
 def _never_connected(exc: BaseException) -> bool:
@@ -161,12 +162,7 @@ def _never_connected(exc: BaseException) -> bool:
 def _cause(exc: BaseException) -> str:
     inner = exc.__cause__ or exc.__context__
     text = str(inner or exc).strip()
-    return _one_line(redact(text), 120) if text else "connection failed"
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(redact(text), 120) if text else "connection failed"
 
 
 def _body_text(exc: Any) -> str:
@@ -459,7 +455,7 @@ class ModelClient(RetryingClient):
         if limit is not None:
             raise ImageLimitError(limit, f"the server accepts at most {limit} image(s) per request")
         if _FORMAT_REFUSED.search(lowered) and "too large" not in lowered and "exceed" not in lowered:
-            raise ImageFormatError(f"the endpoint refused the screenshot's format ({_one_line(message, 120)})")
+            raise ImageFormatError(f"the endpoint refused the screenshot's format ({one_line(message, 120)})")
         for name in ("frequency_penalty", "stream_options", "top_p", "continue_final_message", "add_generation_prompt",
                      *self.sampling.extra_body):
             if name in lowered and name not in self._dropped:
@@ -543,7 +539,7 @@ def _whole_answer(response: Any) -> Answer:
     if isinstance(response, str):  # the SDK hands back the text of a body that is not JSON
         if _looks_like_html(response):
             raise WebPageError()
-        raise NotAChatCompletionError(_one_line(redact(response), 80) or "an empty body")
+        raise NotAChatCompletionError(one_line(redact(response), 80) or "an empty body")
     choice = response.choices[0] if getattr(response, "choices", None) else None
     if choice is None:
         raise NotAChatCompletionError("no choices in it")

@@ -40,6 +40,24 @@ def open_window(hotkeys=None):  # returns the MainWindow
     return window
 
 
+def _end_on_signals(window) -> None:
+    """SIGTERM (logout, `kill`) and SIGINT (Ctrl+C in a terminal) stop a run the way Stop does, then quit. Python
+    runs a signal handler only between bytecodes, so a timer lets it in while Qt's event loop waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def on_signal(signum: int, _frame) -> None:
+        name = signal.Signals(signum).name
+        QTimer.singleShot(0, lambda: window.shut_down(f"stopped by {name}"))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    window._signal_timer = QTimer(window)
+    window._signal_timer.timeout.connect(lambda: None)
+    window._signal_timer.start(200)
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
 
@@ -61,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     window = open_window(hotkeys)
     instance.activated.connect(lambda _message: window.bring_forward())
     window.closed.connect(app.quit)
+    _end_on_signals(window)
     app.setQuitOnLastWindowClosed(False)  # the window hides during runs; quitting is explicit
     window.show()
     from agent_app.core.desktop.permissions import check, startup_message

@@ -749,6 +749,13 @@ class MainWindow(QMainWindow):
             f"<p>Runs are saved in<br><code>{self.runs_dir()}</code></p>",
         )
 
+    def shut_down(self, reason: str) -> None:
+        """Quit without asking (the session is ending: SIGTERM, SIGINT, logout): a run stops as the stop button
+        stops it — recorded as stopped, nothing held — before the window closes."""
+        if self.running and self.run_thread is not None:
+            self.run_thread.stop_and_wait(reason=reason)
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.running:
             answer = QMessageBox.question(self, "A run is in progress", "Stop the run and quit?",

@@ -41,6 +41,15 @@ PIXEL_BUDGETS = (
     ("Balanced — about 2.1 megapixels", 2700 * 28 * 28),
     ("Economy — about 1 megapixel", 1280 * 28 * 28),
 )
+# (label, setting, tooltip): what the agent does about a screen that is still changing after its action.
+FRESHNESS = (
+    ("Automatic — watch for open models, settle for paid APIs", "auto",
+     "Paid APIs bill a request that is dropped, so they wait for a still screen instead."),
+    ("Watch — send at once, ask again if the screen changes", "watch",
+     "Fastest, and the model never answers a stale screen; a request dropped mid-answer costs the server its work."),
+    ("Settle — wait for a still screen, never drop a request", "settle",
+     "Costs a short wait on every step; a reaction later than the wait can be missed."),
+)
 
 
 def add_family_choices(combo: QComboBox) -> None:
@@ -151,6 +160,10 @@ class SettingsDialog(QDialog):
         self.pixels = QComboBox()
         for label, value in PIXEL_BUDGETS:
             self.pixels.addItem(label, value)
+        self.freshness = QComboBox()
+        for label, value, tip in FRESHNESS:
+            self.freshness.addItem(label, value)
+            self.freshness.setItemData(self.freshness.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.monitor = QComboBox()
         for n, m in enumerate(list_monitors(), 1):
             self.monitor.addItem(f"{n}: {m.width}×{m.height} at {m.left},{m.top}", n)
@@ -170,6 +183,7 @@ class SettingsDialog(QDialog):
         lform.addRow("Model timeout", self.timeout)
         lform.addRow("Thought language", self.language)
         lform.addRow("Screenshot size", self.pixels)
+        lform.addRow("When the screen reacts late", self.freshness)
         lform.addRow("Monitor the agent uses", self.monitor)
         lform.addRow("Runs folder", runs_row)
 
@@ -230,6 +244,7 @@ class SettingsDialog(QDialog):
         self.timeout.setValue(s.timeout)
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.pixels.setCurrentIndex(max(0, self.pixels.findData(s.max_pixels)))
+        self.freshness.setCurrentIndex(max(0, self.freshness.findData(s.freshness)))
         self.runs_dir.setText(s.runs_dir)
         if self.monitor.findData(s.monitor) < 0:
             self.monitor.addItem(f"{s.monitor}: not connected now", s.monitor)
@@ -253,6 +268,7 @@ class SettingsDialog(QDialog):
             timeout=self.timeout.value(),
             language=self.language.currentData(),
             max_pixels=self.pixels.currentData(),
+            freshness=self.freshness.currentData(),
             runs_dir=self.runs_dir.text().strip(),
             monitor=self.monitor.currentData(),
             hotkeys={name: to_pynput(edit.keySequence()) for name, edit in self.hotkey_edits.items()},
@@ -332,9 +348,10 @@ class SettingsDialog(QDialog):
         self.test_result.setProperty("state", "busy")
         found = keychain.find_api_key(self._account, saved=self.key.text().strip() or None)  # as runs will
         base_url, model, key = self.base_url.text(), self.model.text().strip(), found.key if found else None
-        timeout = min(30.0, self.timeout.value())
+        timeout, family = min(30.0, self.timeout.value()), self.family.currentData()
         threading.Thread(
-            target=lambda: self._probe.done.emit(check_connection(base_url, model, key, timeout)), daemon=True
+            target=lambda: self._probe.done.emit(check_connection(base_url, model, key, timeout, family)),
+            daemon=True
         ).start()
 
     def _probe_done(self, report: ConnectionReport) -> None:

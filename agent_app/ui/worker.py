@@ -159,13 +159,13 @@ class RunThread(QObject):
     def is_running(self) -> bool:
         return self.thread.isRunning() and not self.worker.done
 
-    def stop_and_wait(self, timeout_ms: int = 3000) -> bool:
+    def stop_and_wait(self, timeout_ms: int = 3000, reason: str = "the app is closing") -> bool:
         """Stop the run and wait for the thread, still serving the worker's blocking calls meanwhile."""
         import time
 
         if self.worker.guard is not None:
             self.worker.guard.enabled = False
-        self.worker.control.stop("the app is closing")
+        self.worker.control.stop(reason)
         deadline = time.monotonic() + timeout_ms / 1000
         while self.thread.isRunning() and time.monotonic() < deadline:
             QApplication.processEvents()

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 _KEYABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {"<", ">"} | {"\n", "\t"}
 # One "scroll" = this many wheel notches; pyautogui's units differ per platform (Windows: 1/120 notch).
 SCROLL_NOTCHES = 5
+# The most wheel clicks one scroll action turns: a model that writes pixels where clicks are meant (`pixels=-500`
+# with a Qwen tool) would otherwise spin the wheel 500 times — pages past anything it could have seen.
+MAX_SCROLL_CLICKS = 30
 _NOTCH_UNITS = {"win32": 120, "darwin": 2}
 _POINTER_CALLS = {"click": "click", "double_click": "doubleClick", "right_click": "rightClick", "move": "moveTo",
                   "triple_click": "tripleClick", "middle_click": "middleClick"}
@@ -116,7 +119,7 @@ class PyAutoGUIExecutor:
         self.monitor = monitor
         self.platform = platform or sys.platform
         self.notch_units = _NOTCH_UNITS.get(self.platform, 1)  # pyautogui units of one wheel click
-        self.scroll_units = scroll_notches * self.notch_units
+        self.scroll_notches = scroll_notches  # a scroll that names no amount
         self.clipboard = clipboard or Clipboard()
         self.activity = activity
         # Windows blocks input into elevated windows (UIPI) without an error: say so instead of clicking.
@@ -316,13 +319,13 @@ class PyAutoGUIExecutor:
         if action.has_point:
             x, y = self._point(action)
             self.pg.moveTo(x, y)
-        units = self.scroll_units if action.amount is None else action.amount * self.notch_units
-        amount = units if action.direction in ("up", "right") else -units
+        clicks = self.scroll_notches if action.amount is None else min(max(action.amount, 0), MAX_SCROLL_CLICKS)
+        sign = 1 if action.direction in ("up", "right") else -1
+        turn = self.pg.scroll if action.direction in ("up", "down") else self.pg.hscroll
         with self._modifiers(action):
-            if action.direction in ("up", "down"):
-                self.pg.scroll(amount)
-            else:
-                self.pg.hscroll(amount)
+            for done in range(0, clicks, SCROLL_NOTCHES):  # in slices: a stop lands mid-scroll
+                check()
+                turn(sign * min(SCROLL_NOTCHES, clicks - done) * self.notch_units)
 
     def _do_wait(self, action: Action, check: Callable[[], None]) -> None:  # the loop sleeps, not us
         return None

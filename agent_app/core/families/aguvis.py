@@ -16,9 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
-from agent_app.core.families.base import ChatFamily, Context, ParsedReply, image_part, quote, text_part
+from agent_app.core.families.base import (
+    ChatFamily,
+    Context,
+    ParsedReply,
+    image_part,
+    previous_actions,
+    quote,
+    text_part,
+)
 from agent_app.core.families.pycode import MAX_REPLY_CHARS, read_code
 from agent_app.core.geometry import FACTOR
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.history import Turn
@@ -37,19 +46,6 @@ PREFILL = "<|recipient|>all\nObservation: "
 # ---- the request ----
 
 
-def previous_actions(history: list[Turn]) -> str:
-    """`Step 1: …` per earlier step (its low-level `Action:` line), a note on its own line where it came."""
-    lines: list[str] = []
-    step = 0
-    for turn in history:
-        if turn.kind == "note":
-            lines.append(_one_line(turn.text))
-        else:
-            step += 1
-            lines.append(f"Step {step}: {low_level_action(turn.text)}")
-    return "\n".join(lines) or "None"
-
-
 _ACTION_LINE = re.compile(r"^[ \t*#>-]*Action[ \t]*\**[ \t]*[:：][ \t]*(.*\S)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -58,16 +54,11 @@ def low_level_action(reply: str) -> str:
     monologue, code = split_reply(reply)
     found = _ACTION_LINE.findall(monologue)
     if found:
-        return _one_line(found[-1])
+        return one_line(found[-1], 300)
     statements = [s.strip() for s in code.splitlines() if s.strip() and not s.strip().startswith("#")]
     if statements:
-        return _one_line("; ".join(statements))
-    return _one_line(next((s for s in monologue.splitlines() if s.strip()), "")) or "(no action)"
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return one_line("; ".join(statements), 300)
+    return one_line(next((s for s in monologue.splitlines() if s.strip()), ""), 300) or "(no action)"
 
 
 _KEPT_OS = "<|im_end|>\n<|im_start|>assistant<|recipient|>os"
@@ -165,7 +156,8 @@ _NAMES = {"click": "click", "double_click": "doubleClick", "right_click": "right
 class Aguvis(ChatFamily):
     def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
         """The language does not apply (Aguvis thinks in English); it sees only the current image."""
-        text = USER_TEMPLATE.format(instruction=context.task.strip(), previous_actions=previous_actions(turns))
+        previous = previous_actions(turns, low_level_action)
+        text = USER_TEMPLATE.format(instruction=context.task.strip(), previous_actions=previous)
         return [
             {"role": "system", "content": [text_part(SYSTEM_PROMPT)]},
             {"role": "user", "content": [image_part(current_image_url), text_part(text)]},

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent_app.core.actions import Action
 from agent_app.core.geometry import FACTOR, MIN_PIXELS, CoordinateSpace, Monitor, smart_resize
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.client import RetryingClient
@@ -175,6 +176,20 @@ def screenshot_dialogue(head: list[dict[str, Any]], turns: list[Turn], current_i
         messages.append(text_message("assistant", history_text(turn.text)))
     messages.append({"role": "user", "content": [image_part(current_image_url)]})
     return messages
+
+
+def previous_actions(turns: list[Turn], describe: Callable[[str], str]) -> str:
+    """The text prompts' `Previous actions:` list: `Step k: …` per step (`describe` says in one line what its reply
+    did), a person's note as a line of its own where it came; "None" when there is nothing."""
+    lines: list[str] = []
+    step = 0
+    for turn in turns:
+        if turn.kind == "note":
+            lines.append(one_line(turn.text, 300))
+        else:
+            step += 1
+            lines.append(f"Step {step}: {describe(turn.text)}")
+    return "\n".join(lines) or "None"
 
 
 def quote(text: str) -> str:

@@ -33,6 +33,7 @@ from agent_app.core.families.api import ApiFamily
 from agent_app.core.families.base import COORDINATES, Context, ParsedReply, Sampling
 from agent_app.core.families.pycode import MAX_ACTIONS, number
 from agent_app.core.keys import normalize_combo
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.client import RetryingClient
@@ -101,9 +102,8 @@ def _has(obj: dict[str, Any], name: str) -> bool:
     return name in obj or _snake(name) in obj
 
 
-def _clip(text: Any, limit: int = 120) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _clip(value: Any, limit: int = 120) -> str:
+    return one_line(str(value), limit)
 
 
 def read_response(body: str) -> Response:

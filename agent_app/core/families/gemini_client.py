@@ -21,6 +21,7 @@ from agent_app.core.errors import ConfigError
 from agent_app.core.families.base import Sampling
 from agent_app.core.families.gemini import generation_config, get
 from agent_app.core.redact import redact
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.settings.config import RunConfig
@@ -143,9 +144,9 @@ def _names(exc: BaseException) -> set[str]:
     return {k.__name__ for k in type(exc).__mro__}
 
 
-def _one_line(text: Any, limit: int = 200) -> str:
-    text = " ".join(redact(str(text)).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _one_line(value: Any, limit: int = 200) -> str:
+    """A server's text, redacted before it is cut short."""
+    return one_line(redact(str(value)), limit)
 
 
 def _retry_after(exc: BaseException) -> float | None:

@@ -32,9 +32,18 @@ from typing import TYPE_CHECKING, Any
 
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
-from agent_app.core.families.base import ChatFamily, Context, ParsedReply, Sampling, image_part, text_part
+from agent_app.core.families.base import (
+    ChatFamily,
+    Context,
+    ParsedReply,
+    Sampling,
+    image_part,
+    previous_actions,
+    text_part,
+)
 from agent_app.core.families.pycode import MAX_ACTIONS, MAX_COORDINATE, MAX_REPLY_CHARS
 from agent_app.core.keys import normalize_combo, split_combo
+from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.history import Turn
@@ -282,12 +291,12 @@ def _decode(body: str) -> dict[str, Any]:
     try:
         call = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError):
-        raise FormatError(f"a tool call is not JSON: {_one_line(body, 60)!r}") from None
+        raise FormatError(f"a tool call is not JSON: {one_line(body, 60)!r}") from None
     if not isinstance(call, dict):
         raise FormatError("a tool call is not a JSON object")
     name, arguments = call.get("name"), call.get("arguments")
     if name not in TOOL_NAMES:
-        raise FormatError(f"a call to an unknown tool {_one_line(str(name), 40)!r}")
+        raise FormatError(f"a call to an unknown tool {one_line(str(name), 40)!r}")
     if isinstance(arguments, str):  # arguments written as a JSON string
         try:
             arguments = json.loads(arguments, parse_constant=_no_constant)
@@ -302,15 +311,10 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number")
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _number(value: Any, what: str) -> float:
     # `abs` first: an int too large for a float (10**400) makes isfinite raise OverflowError.
     if type(value) not in (int, float) or abs(value) > MAX_COORDINATE or not math.isfinite(value):
-        raise FormatError(f"{what} must be a number, got {_one_line(json.dumps(value), 30)}")
+        raise FormatError(f"{what} must be a number, got {one_line(json.dumps(value), 30)}")
     return float(value)
 
 
@@ -320,7 +324,7 @@ def _point(args: dict[str, Any]) -> tuple[float, float] | None:
     if value is None:
         return None
     if not isinstance(value, list) or len(value) not in (2, 4):
-        raise FormatError(f"a coordinate must be [x, y], got {_one_line(json.dumps(value), 30)}")
+        raise FormatError(f"a coordinate must be [x, y], got {one_line(json.dumps(value), 30)}")
     n = [_number(v, "a coordinate") for v in value]
     return (n[0], n[1]) if len(n) == 2 else ((n[0] + n[2]) / 2, (n[1] + n[3]) / 2)
 
@@ -381,7 +385,7 @@ def _action(args: dict[str, Any], last: tuple[float, float] | None) -> Action:
     if name == "terminate":
         status = args.get("status")
         if status not in ("success", "failure"):
-            raise FormatError(f"terminate with status {_one_line(json.dumps(status), 20)} (success or failure)")
+            raise FormatError(f"terminate with status {one_line(json.dumps(status), 20)} (success or failure)")
         return Action("finished", content="") if status == "success" else Action("call_user")
     if name == "answer":
         return Action("finished", content=_text(args, name))
@@ -403,7 +407,7 @@ class QwenToolFamily(ChatFamily):
     def messages(self, context: Context, turns: list[Turn], current_image_url: str) -> list[dict[str, Any]]:
         first = next((i for i, t in enumerate(turns) if t.kind == "step" and t.image_url), len(turns))
         intro = text_part(INSTRUCTION.format(instruction=context.task.strip(),
-                                             previous=previous_actions(turns[:first])))
+                                             previous=previous_actions(turns[:first], low_level_action)))
         messages: list[dict[str, Any]] = [{"role": "system", "content": [text_part(self.system_text(context))]}]
         opening: list[dict[str, Any]] = [intro]  # goes with the first screenshot that travels
         for turn in turns[first:]:
@@ -434,7 +438,7 @@ class QwenToolFamily(ChatFamily):
             args = _decode(body)
             name = args.get("action")
             if not isinstance(name, str) or name not in self.accepts:
-                raise FormatError(f"unknown computer_use action {_one_line(json.dumps(name), 40)}")
+                raise FormatError(f"unknown computer_use action {one_line(json.dumps(name), 40)}")
             action = _action(args, last)
             if action.x2 is not None:
                 last = (action.x2, action.y2)
@@ -455,7 +459,7 @@ class QwenToolFamily(ChatFamily):
                 last = (round(a.x2), round(a.y2))
             elif a.has_point:
                 last = (round(a.x), round(a.y))
-        line = _one_line(summary or thought)
+        line = one_line(summary or thought, 300)
         return join_tool_calls(f"Action: {line}" if line else "", blocks)
 
     def _calls(self, a: Action, last: tuple[int, int] | None) -> list[dict[str, Any]]:
@@ -491,20 +495,6 @@ class QwenToolFamily(ChatFamily):
         return []  # mouse_down/up, zoom, unsupported, a triple click in Qwen2.5's tool: it has no words for them
 
 
-def previous_actions(turns: list[Turn]) -> str:
-    """`Step k: …` per step whose screenshot no longer travels (its `Action:` line, else its calls), a person's
-    note as a line of its own where it came; "None" when there is nothing."""
-    lines: list[str] = []
-    step = 0
-    for turn in turns:
-        if turn.kind == "note":
-            lines.append(_one_line(turn.text))
-        else:
-            step += 1
-            lines.append(f"Step {step}: {low_level_action(turn.text)}")
-    return "\n".join(lines) or "None"
-
-
 def low_level_action(reply: str) -> str:
     """What a reply did, in one line: its first `Action:` line, else its tool calls, else its first line."""
     try:
@@ -514,10 +504,10 @@ def low_level_action(reply: str) -> str:
     outside = _thought(split.text)
     found = _ACTION_LINE.search(outside)
     if found:
-        return _one_line(found.group(1))
+        return one_line(found.group(1), 300)
     if split.calls:
-        return _one_line("; ".join(c.strip() for c in split.calls))
-    return _one_line(next((s for s in outside.splitlines() if s.strip()), "")) or "(no action)"
+        return one_line("; ".join(c.strip() for c in split.calls), 300)
+    return one_line(next((s for s in outside.splitlines() if s.strip()), ""), 300) or "(no action)"
 
 
 def _sampling(max_tokens: int) -> Sampling:

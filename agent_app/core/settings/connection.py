@@ -40,9 +40,15 @@ def _tiny_png() -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def check_connection(base_url: str, model: str, api_key: str | None, timeout: float = 20.0) -> ConnectionReport:
-    """List the endpoint's models, then send one tiny image: the app's real request, shrunk."""
+def check_connection(base_url: str, model: str, api_key: str | None, timeout: float = 20.0,
+                     family: str = "") -> ConnectionReport:
+    """List the endpoint's models, then send one tiny image: the app's real request, shrunk. For a computer-use
+    API family (`family` names a provider), the family's own request through its own client instead."""
     import openai
+
+    api_family = FAMILIES.get(family)
+    if api_family is not None and api_family.provider is not None:
+        return _check_api(api_family, base_url, model, api_key, timeout)
 
     base_url = base_url.strip()
     if not base_url.startswith(("http://", "https://")):
@@ -87,3 +93,31 @@ def check_connection(base_url: str, model: str, api_key: str | None, timeout: fl
                                 family.name if family else "")
     finally:
         client.close()
+
+
+def _check_api(family, base_url: str, model: str, api_key: str | None, timeout: float) -> ConnectionReport:
+    """One tiny request of the family's own kind (its tool, a small screenshot) through its own client: any answer
+    proves the key, the model and the endpoint."""
+    from agent_app.core.errors import AgentAppError
+    from agent_app.core.families.base import Context
+    from agent_app.core.history import History
+    from agent_app.core.settings.config import RunConfig
+
+    model = model or family.default_model
+    config = RunConfig(task="Reply with OK.", base_url=base_url.strip(), model=model, api_key=api_key,
+                       model_family=family.name, timeout=timeout, retries=0)
+    started = time.perf_counter()
+    try:
+        client = family.client(config)
+    except AgentAppError as e:  # e.g. the provider's SDK is not installed: the one line says how
+        return ConnectionReport(False, str(e), [], model)
+    try:
+        size = family.model_image_size(56, 56, None)
+        messages = History.for_family(family, 1).messages(family, Context(config.task, "en", size), _tiny_png())
+        client.complete(messages, lambda: None, cut_ok=True)
+    except AgentAppError as e:
+        return ConnectionReport(False, str(e)[:300], [], model)
+    finally:
+        client.close()
+    took = time.perf_counter() - started
+    return ConnectionReport(True, f"Connected: {model} answered in {took:.1f} s.", [], model, family.name)
