@@ -386,7 +386,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 # ---- parse ----
 def cmd_parse(args: argparse.Namespace) -> int:
-    from agent_app.core.geometry import CoordinateSpace, Monitor
+    from agent_app.core.families.base import coordinate_space
+    from agent_app.core.geometry import Monitor
     from agent_app.core.settings.config import field_problem
 
     family = _family_or_exit(args.model_family)
@@ -403,7 +404,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     # An API family answers in pixels of the image the app sent (`--image`), never of a resize of it.
     sent = getattr(family, "provider", None) is not None
     model_w, model_h = (image_w, image_h) if sent else family.model_image_size(image_w, image_h, args.max_pixels)
-    space = CoordinateSpace(Monitor(0, 0, screen_w, screen_h), *family.span(model_w, model_h))
+    space = coordinate_space(family, Monitor(0, 0, screen_w, screen_h), (model_w, model_h))
     actions = [a.mapped(space.to_screen).to_json() for a in parsed.actions]
     print(json.dumps({"thought": parsed.thought, "actions": actions}, ensure_ascii=False))
     return 0

@@ -21,7 +21,7 @@ from agent_app.core.settings.presets import Preset, save_presets
 from agent_app.testing.scripted_server import ScriptedServer
 
 CONTRACT_FAMILIES = {"uitars-1.5", "uitars-1.0", "doubao", "aguvis", "qwen2.5-vl", "qwen3-vl", "gui-owl-1.5",
-                     "opencua", "glm-4.5v", "uitars-2", "openai-cua"}
+                     "opencua", "glm-4.5v", "uitars-2", "openai-cua", "gemini", "claude"}
 
 # Real model ids: Hugging Face repos, the names servers serve them under (a repo id, a local path, a GGUF or
 # quantised build, an Ollama tag) and hosted ids (OpenRouter, Volcengine Ark, DashScope, Fireworks, cua's router).
@@ -45,11 +45,17 @@ REAL_IDS = {
     "aguvis": ["xlangai/Aguvis-7B-720P", "xlangai/Aguvis-72B-720P"],
     "openai-cua": ["computer-use-preview", "computer-use-preview-2025-03-11", "gpt-5.4", "gpt-5.4-mini",
                    "openai/gpt-5.4", "gpt-5.5"],
+    "gemini": ["gemini-2.5-computer-use-preview-10-2025", "models/gemini-2.5-computer-use-preview-10-2025",
+               "google/gemini-2.5-computer-use-preview-10-2025", "gemini-3-flash-preview", "gemini-3.1-pro-preview"],
+    "claude": ["claude-sonnet-4-6", "claude-opus-4-5-20251101", "claude-haiku-4-5", "anthropic/claude-sonnet-4.5",
+               "claude-3-7-sonnet-20250219", "claude-opus-4-1-20250805"],
     # Names no family may claim: guessing would misplace every click.
     None: ["scripted-ui-tars", "ui-tars", "tgi", "xlangai/OpenCUA-Qwen2-7B", "xlangai/OpenCUA-A3B",  # OpenCUA: 0..1
            "mPLUG/GUI-Owl-7B", "mPLUG/GUI-Owl-32B",  # GUI-Owl 1.0, Qwen2.5-VL based: not GUI-Owl-1.5
            "ByteDance-Seed/Seed-OSS-36B-Instruct", "Qwen/Qwen2-VL-7B-Instruct", "zai-org/GLM-4.1V-9B-Thinking",
            "glm-4.5", "zai-org/GLM-4.5-Air", "qwen-vl-max", "Qwen/Qwen3.5-27B", "gpt-4o", "ep-20250101123456-abcde",
+           "gemini-3.5-flash", "gemini-2.5-flash", "gemini-2.5-pro",  # not Gemini's computer-use function set
+           "claude-3-5-haiku-20241022", "claude-3-haiku-20240307",  # no computer tool
            "", "   ", "/"],
 }
 

@@ -8,7 +8,8 @@ The rules, for every platform:
 * The screenshot is resized once, straight to `smart_resize(monitor size)`, before encoding. The model sees
   exactly the image we send, so its pixel coordinates need one scale factor to reach the monitor.
 * uitars-1.5 answers in pixels of that image; uitars-1.0 and doubao in thousandths; aguvis in 0..1.
-* Mapped points are rounded to the nearest pixel, offset by the monitor's origin and clamped inside it.
+* Mapped points are rounded to the nearest pixel (Gemini's grid: cut to it, as Google denormalizes), offset
+  by the monitor's origin and clamped inside it.
 """
 
 from __future__ import annotations
@@ -90,16 +91,19 @@ class Monitor:
 
 @dataclass(frozen=True)
 class CoordinateSpace:
-    """How the model's numbers span a monitor: `span_w` model units cover the monitor's width."""
+    """How the model's numbers span a monitor: `span_w` model units cover the monitor's width. Points are rounded
+    to the nearest pixel, or, with `truncate`, cut to it as Google denormalizes Gemini's grid (int(x / 1000 * w))."""
 
     monitor: Monitor
     span_w: float
     span_h: float
+    truncate: bool = False
 
     def to_screen(self, x: float, y: float) -> tuple[int, int]:
         m = self.monitor
-        sx = m.left + round(x / self.span_w * m.width)
-        sy = m.top + round(y / self.span_h * m.height)
+        whole = int if self.truncate else round
+        sx = m.left + whole(x / self.span_w * m.width)
+        sy = m.top + whole(y / self.span_h * m.height)
         return m.clamp(sx, sy)
 
     def to_model(self, sx: float, sy: float) -> tuple[float, float]:

@@ -31,9 +31,8 @@ from agent_app.core.errors import (
     TakenOver,
 )
 from agent_app.core.events import Event, RunResult
-from agent_app.core.families.base import Context, Family, ParsedReply
+from agent_app.core.families.base import Context, Family, ParsedReply, coordinate_space
 from agent_app.core.families.registry import get_family
-from agent_app.core.geometry import CoordinateSpace
 from agent_app.core.history import History, user_note_text
 from agent_app.core.protocols import Executor, NoGuard, Screen, WindowGuard
 from agent_app.core.redact import redact
@@ -88,7 +87,7 @@ class Agent:
         self.last_thought = self.previous_thought = ""
         monitor = screen.monitor
         self.model_size = self.family.model_image_size(monitor.width, monitor.height, config.max_pixels)
-        self.space = CoordinateSpace(monitor, *self.family.span(*self.model_size))
+        self.space = coordinate_space(self.family, monitor, self.model_size)
         self.context = Context(config.task, config.language, self.model_size, monitor)
         self.encoding = images.encoding_for(config.base_url, endpoints.refuses_webp(config.base_url))
         self._acted_at: float | None = None  # when the agent last did something on the desktop

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from agent_app.core.actions import Action
 from agent_app.core.doctor.report import Check, failed, passed
-from agent_app.core.families.base import Context, Family
+from agent_app.core.families.base import Context, Family, coordinate_space
 from agent_app.core.geometry import CoordinateSpace, Monitor
 
 TASK = "Click the OK button."
@@ -122,7 +122,7 @@ def model_verdict(family_name: str, family: Family, families: dict[str, Family],
         return failed("model", f"the model did not click the button (it answered: {said})", (
             f"Check that the model is a GUI agent model and that the model family ({family_name}) matches it "
             "(Settings → Model family, or --model-family)."), **figures)
-    space = CoordinateSpace(monitor, *family.span(*model_size))  # exactly as a run maps it
+    space = coordinate_space(family, monitor, model_size)  # exactly as a run maps it
     sx, sy = space.to_screen(action.x, action.y)
     local = (sx - monitor.left, sy - monitor.top)
     error = math.dist(local, (tx, ty))

@@ -41,6 +41,7 @@ class ApiFamily:
                                                                 frequency_penalty=None))
     model_names: tuple[str, ...] = ()
     watches: bool = False  # a dropped request is billed: settle before each screenshot instead
+    truncate: bool = False  # points cut to the pixel, not rounded (Gemini's grid: int(x / 1000 * w))
 
     @property
     def description(self) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent_app.core.actions import Action
-from agent_app.core.geometry import FACTOR, MIN_PIXELS, Monitor, smart_resize
+from agent_app.core.geometry import FACTOR, MIN_PIXELS, CoordinateSpace, Monitor, smart_resize
 from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class Family(Protocol):
     max_images: int | None  # screenshots per request it was trained on (None: as configured)
     sampling: Sampling
     model_names: tuple[str, ...]  # regular expressions (any case) for the endpoint model names that are its own
+    truncate: bool  # its points are cut to the pixel (Gemini's int(x / 1000 * w)), not rounded
     provider: str | None  # whose API it speaks ("anthropic", "openai", "gemini"); None: any OpenAI-compatible one
     default_model: str  # the model to ask when none is named ("": the endpoint's first listed model)
     watches: bool  # freshness "auto": watch the screen (and drop requests) rather than settle first
@@ -113,6 +114,7 @@ class ChatFamily:
     max_images: int | None = None
     sampling: Sampling = field(default_factory=Sampling)
     model_names: tuple[str, ...] = ()
+    truncate: bool = False
     provider: str | None = None
     default_model: str = ""
     watches: bool = True  # an open model's dropped request costs only the server's prefill
@@ -140,6 +142,12 @@ class ChatFamily:
         from agent_app.core.client import ModelClient
 
         return ModelClient.for_run(config, self.sampling)
+
+
+def coordinate_space(family: Family, monitor: Monitor, model_size: tuple[int, int]) -> CoordinateSpace:
+    """How `family`'s numbers for a screenshot sized `model_size` map onto `monitor` (the one place runs, the parse
+    command and the doctor build it)."""
+    return CoordinateSpace(monitor, *family.span(*model_size), truncate=family.truncate)
 
 
 def image_part(url: str) -> dict[str, Any]:

@@ -555,4 +555,6 @@ class ClaudeFamily(ApiFamily):
         return ClaudeClient.for_run(config, self.sampling)
 
 
-CLAUDE = ClaudeFamily("claude", "Claude (Anthropic computer use)", "image", PROVIDER, "claude-sonnet-4-6")
+# The Claude models with a computer tool: 3.7 Sonnet, and every Opus, Sonnet and Haiku from 4 on.
+CLAUDE = ClaudeFamily("claude", "Claude (Anthropic computer use)", "image", PROVIDER, "claude-sonnet-4-6",
+                      model_names=(r"^claude-(?:opus|sonnet|haiku)-(?:[4-9]|\d\d)(?!\d)", r"^claude-3[-.]7-sonnet"))

@@ -14,6 +14,7 @@ import re
 from agent_app.core.families.aguvis import AGUVIS
 from agent_app.core.families.base import Family
 from agent_app.core.families.claude import CLAUDE
+from agent_app.core.families.gemini import GEMINI
 from agent_app.core.families.glm import GLM_45V
 from agent_app.core.families.openai_cua import OPENAI_CUA
 from agent_app.core.families.opencua import OPENCUA
@@ -36,6 +37,7 @@ FAMILIES: dict[str, Family] = {
         GUI_OWL_15,
         CLAUDE,
         OPENAI_CUA,
+        GEMINI,
     )
 }
 DEFAULT_FAMILY = "uitars-1.5"
