@@ -419,3 +419,18 @@ def test_model_check_with_auto_takes_the_family_from_the_model_name_as_a_run_doe
         assert srv.chat_requests() == []  # nothing is asked of a model whose conventions are unknown
     assert not check.ok and "no model family is known for the model name 'mystery-model'" in check.summary
     assert "Settings → Model family" in check.advice
+
+
+def test_model_check_without_the_providers_sdk_is_a_verdict_with_the_install_command(monkeypatch):
+    """An API family whose SDK is missing: the check fails with the one line that says how to install it."""
+    import sys
+
+    import google
+
+    monkeypatch.setitem(sys.modules, "google.genai", None)  # as if it were not installed
+    monkeypatch.delattr(google, "genai", raising=False)
+    monkeypatch.setenv("AGENT_APP_API_KEY", "test-key-1234567890")
+    config = RunConfig("Click the OK button.", base_url="http://127.0.0.1:9", model_family="gemini", retries=0)
+    check = model_check(config, Monitor(0, 0, 1440, 900))
+    assert not check.ok and "pip install 'agent-app[gemini]'" in check.summary
+    assert check.advice.endswith("run the check again.")

@@ -46,6 +46,8 @@ def test_credentials_are_redacted(text, secret):
 @pytest.mark.parametrize("text", [
     "the endpoint answered HTTP 400: image exceeds 20 MB",
     "unknown key 'hyper_turbo'",
+    "http://127.0.0.1:9/v1 needs an API key: run `agent-app key set` or set AGENT_APP_API_KEY",
+    "Anthropic needs an API key: save one with `agent-app key set --provider anthropic`",
     "the key combination ctrl+c",
     "max_tokens=4096 is more than the context allows",
     "basic authentication required",

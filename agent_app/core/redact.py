@@ -30,7 +30,8 @@ _KEY_SHAPES = re.compile(
 _HEADER_VALUE = re.compile(
     r"(?i)((?:proxy-)?authorization|x-api-key|api[-_ ]?key|x-goog-api-key|ocp-apim-subscription-key)"
     r"([\"']?\s*[:=]\s*[\"']?)"
-    r"(?!(?:(?:bearer|basic|token)\s+)?\[redacted\])((?:(?:bearer|basic|token)\s+)?)([^\s\"',;}\]]+)"
+    r"(?!(?:(?:bearer|basic|token)\s+)?\[redacted\])((?:(?:bearer|basic|token)\s+)?)"
+    r"(?=[^\s\"',;}\]]*\d|[^\s\"',;}\]]{16})([^\s\"',;}\]]+)"  # a value with a digit, or long: not "key: run"
 )
 # `Bearer …` anywhere; `Basic …` only when it looks like base64 (the word is common in prose).
 _SCHEME_TOKEN = re.compile(

@@ -184,7 +184,10 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
         from agent_app.core.settings.keychain import resolve_api_key
 
         run_config.api_key = resolve_api_key(family.provider)
-    client = family.client(run_config)
+    try:
+        client = family.client(run_config)
+    except ConfigError as e:  # e.g. the provider's SDK is not installed: its one line says how to install it
+        return failed("model", f"the model cannot be asked: {e}", "Do what the message says, then run the check again.")
     reply_text = ""
     try:
         history = History.for_family(family, 1)

@@ -177,9 +177,10 @@ def _explain(exc: BaseException, base_url: str, model: str, have_key: bool) -> V
         return Verdict(True, f"Anthropic's rate limit was reached (HTTP 429){said}", _retry_after(exc))
     if status == 401 or kind == "authentication_error":
         if not have_key:
-            return Verdict(False, "Anthropic needs an API key: run `agent-app key set` or set ANTHROPIC_API_KEY")
-        return Verdict(False, "Anthropic rejected the API key (HTTP 401); set a valid one with `agent-app key set` "
-                              "or ANTHROPIC_API_KEY")
+            return Verdict(False, "Anthropic needs an API key: run `agent-app key set --provider anthropic` or set "
+                                  "ANTHROPIC_API_KEY")
+        return Verdict(False, "Anthropic rejected the API key (HTTP 401); set a valid one with "
+                              "`agent-app key set --provider anthropic` or ANTHROPIC_API_KEY")
     if status == 403 or kind == "permission_error":
         return Verdict(False, f"the API key may not use {model!r} (HTTP 403){said}")
     if status == 402 or kind == "billing_error":
