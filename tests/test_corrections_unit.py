@@ -44,6 +44,8 @@ def said(family: str, actions: list[Action]) -> list[Action]:
     is there already), and a scroll without an amount is SCROLL_CLICKS wheel clicks."""
     if family == "glm-4.5v":
         return actions[:1]
+    if family == "gemini":
+        return _gemini_says(actions)
     if family == "opencua":
         out: list[Action] = []
         for a in actions:
@@ -61,6 +63,18 @@ def said(family: str, actions: list[Action]) -> list[Action]:
         out.append(replace(a, amount=SCROLL_CLICKS) if a.type == "scroll" and a.amount is None else a)
         last = (a.x2, a.y2) if a.type == "drag" else (a.x, a.y) if a.has_point else last
     return out
+
+
+def _gemini_says(actions: list[Action]) -> list[Action]:
+    """Gemini's tool types only at a point (type_text_at: a click, then the typing) and has no double or right
+    click: those, and typing that no click comes just before, cannot be said. Nothing said: the reply is its
+    text, a finished with the thought."""
+    out: list[Action] = []
+    for i, a in enumerate(actions):
+        before = actions[i - 1] if i else None
+        if a.type in ("click", "drag", "hotkey", "scroll") or (a.type == "type" and before and before.type == "click"):
+            out.append(a)
+    return out or [Action("finished", content="The user took over and did this instead.")]
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

@@ -35,10 +35,11 @@ SETTINGS: dict[str, str] = {
     "--screen": "the screen size (an option of agent-app parse)",
     "--image": "the screenshot size (an option of agent-app parse)",
 }
-# Flags of other programs, shown as they are: a person types them there (vLLM's server command, git, xsel …).
+# Flags shown as they are: of other programs (vLLM's server command, git, xsel …), or of a command a person types in a
+# terminal whatever window they read it in (`agent-app key set --provider anthropic`).
 FOREIGN: frozenset[str] = frozenset({
     "--limit-mm-per-prompt", "--tool-call-parser", "--force", "--clipboard", "--input", "--output",
-    "--no-newline",
+    "--no-newline", "--provider",
 })
 # An environment variable offered next to a flag ("pass --base-url URL or set AGENT_APP_BASE_URL"): the app's
 # Settings are the way here.

@@ -38,7 +38,7 @@ def _keyring():  # imported late: keyring loads its backends on import
 
 
 def _account(provider: str | None) -> str:
-    provider = provider or DEFAULT_ACCOUNT  # None: an OpenAI-compatible endpoint (a family with no provider)
+    provider = DEFAULT_ACCOUNT if provider is None else provider  # None: an OpenAI-compatible endpoint
     if provider not in PROVIDER_ENV:
         raise ValueError(f"unknown API key provider {provider!r} (one of {', '.join(PROVIDER_ENV)})")
     return provider
