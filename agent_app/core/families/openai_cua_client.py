@@ -99,7 +99,7 @@ class OpenAICuaClient(RetryingClient):
         try:
             import openai
         except ImportError:  # pragma: no cover - a core dependency; said plainly if a bundle lacks it
-            raise ConfigError("the openai-cua family needs the openai SDK: pip install 'agent-app[openai]'") from None
+            raise ConfigError("the openai-cua family needs the openai SDK: pip install 'openai>=1.66'") from None
         super().__init__(base_url or PUBLIC_BASE_URL, model, api_key, timeout=timeout, retries=retries,
                          sampling=sampling)
         self.stream = stream
