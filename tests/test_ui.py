@@ -155,7 +155,12 @@ def test_a_full_run_through_the_window(qtbot, window, server, desktop):
     def observe(body):
         shown_rows.append(window.steps.rowCount())  # the viewer already lists every finished step
         collapsed.append(not window.isVisible())  # the window stays out of the way the whole run
-        strip_shown.append(window.strip.isVisible())  # (the strip itself comes back asynchronously)
+        # The strip is out of the picture while the screenshot is taken and comes back on the GUI thread after
+        # it: give it up to a second while the model "thinks".
+        deadline = time.monotonic() + 1.0
+        while not window.strip.isVisible() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        strip_shown.append(window.strip.isVisible())
         return None
 
     def step(reply):
