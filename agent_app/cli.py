@@ -171,7 +171,10 @@ def _failed_run(error: str, run_dir: str = "", steps: int = 0, status: str = "er
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from agent_app.core.heap import limit_arenas
     from agent_app.core.settings.logs import log_path, setup_logging
+
+    limit_arenas()
 
     setup_logging()
     if not argv:

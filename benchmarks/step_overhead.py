@@ -179,6 +179,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_agent(kind: str, server, steps: int, size: tuple[int, int], rss: dict[int, float]):
     """agent-app's loop as the CLI (`cli`) or the desktop app (`app`) drives it. Returns (timings, run folder)."""
+    from agent_app.core.heap import limit_arenas
+
+    limit_arenas()  # as agent-app's entry point does
     from agent_app.core.control import RunControl
     from agent_app.core.settings.config import RunConfig, Settings
 
