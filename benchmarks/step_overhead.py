@@ -360,6 +360,7 @@ def judge(result: dict[str, Any], clicks: list[float], colour_after) -> dict[str
                         else "other")
     steps = max(1, len(clicks))
     return {"fresh": verdicts.count("fresh"), "stale": verdicts.count("stale"), "other": verdicts.count("other"),
+            "verdicts": verdicts,
             "clicks": len(clicks), "cancelled_per_step": result["cancelled"] / steps,
             "extra_requests_per_step": max(0, result["requests"] - (len(clicks) + 1)) / steps,
             "step_ms": statistics.median(result["cycles"]) if result["cycles"] else float("nan")}
