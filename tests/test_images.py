@@ -89,3 +89,19 @@ def test_a_caret_or_a_clock_is_no_change_a_menu_is():
     assert images.changed_cells(sig, images.signature(menu)) >= images.CHANGED_CELLS
     # A change under our own window is not the desktop's
     assert images.changed_cells(sig, images.signature(menu), [(90, 30, 230, 240)]) == 0
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ((230, 60, 40), (40, 160, 60)),  # red to green of the same brightness (grey 109 vs 113)
+    ((40, 90, 220), (150, 50, 190)),  # blue to purple, grey 90 vs 96
+])
+def test_a_colour_change_of_equal_brightness_is_a_change(before, after):
+    """A status light or a button that changes colour, not brightness, is a reaction the model must see."""
+    picture = desktop_picture(1280, 720)
+    changed = picture.copy()
+    ImageDraw.Draw(picture).rectangle((500, 300, 620, 380), fill=before)
+    ImageDraw.Draw(changed).rectangle((500, 300, 620, 380), fill=after)
+    # As grey the two are within CELL_LEVELS of each other: a grey signature missed this change.
+    assert abs(round(sum(w * c for w, c in zip((0.299, 0.587, 0.114), before, strict=True)))
+               - round(sum(w * c for w, c in zip((0.299, 0.587, 0.114), after, strict=True)))) <= images.CELL_LEVELS
+    assert images.changed_cells(images.signature(picture), images.signature(changed)) >= images.CHANGED_CELLS

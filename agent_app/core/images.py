@@ -7,7 +7,7 @@
 * Encoding: lossless WebP — the same pixels as PNG for a fraction of the bytes. Its effort is chosen by where the
   endpoint is: on this machine or the LAN time matters (method 1, quality 0: ≈27 ms and ≈68 KB at 1080p); across
   the internet bytes do (quality 50: ≈59 ms and ≈34 KB). PNG is the fallback for endpoints that refuse WebP.
-* Change: a coarse grey thumbnail (one cell per 8x8 pixels) of each grab; two differ when enough cells differ, so
+* Change: a coarse colour thumbnail (one cell per 8x8 pixels) of each grab; two differ when enough cells differ, so
   a blinking caret or a ticking clock does not count, a menu, a dialog or a page load does.
 """
 
@@ -100,8 +100,9 @@ def decode_data_url(url: str) -> Any:
 
 
 def signature(image: Any) -> Any:
-    """A grey thumbnail of 8x8-pixel cells: what change detection compares."""
-    return image.convert("L").reduce(CELL)
+    """A colour thumbnail of 8x8-pixel cells: what change detection compares. Colour, not grey: a red button
+    turning an equally bright green is a change (as grey, 109 → 113, it was not)."""
+    return (image if image.mode == "RGB" else image.convert("RGB")).reduce(CELL)
 
 
 def changed_cells(a: Any, b: Any, ignore: list[tuple[int, int, int, int]] = ()) -> int:
@@ -111,7 +112,11 @@ def changed_cells(a: Any, b: Any, ignore: list[tuple[int, int, int, int]] = ()) 
 
     if a.size != b.size:
         return a.size[0] * a.size[1]
-    diff = ImageChops.difference(a, b).point(lambda v: 255 if v > CELL_LEVELS else 0)
+    diff = ImageChops.difference(a, b)
+    if diff.mode != "L":  # the channel that moved most
+        red, green, blue = diff.split()[:3]
+        diff = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    diff = diff.point(lambda v: 255 if v > CELL_LEVELS else 0)
     if ignore:
         draw = ImageDraw.Draw(diff)
         for x, y, w, h in ignore:
