@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_app import __version__
+from agent_app.core import heap
 from agent_app.core.actions import Action
 from agent_app.core.errors import ConfigError, RecordingError
 from agent_app.core.files import replace_file
@@ -129,6 +130,7 @@ class Recorder:
         self._size = 0
         self._jobs: queue.Queue[tuple[str, Any, Any] | None] = queue.Queue()
         self._step_done = threading.Event()
+        self._steps_written = 0
         self._step_done.set()
         self._failure: RecordingError | None = None
         self._report_due = False
@@ -236,6 +238,9 @@ class Recorder:
             finally:
                 if job is not None and job[0] == "step":
                     self._step_done.set()
+                    self._steps_written += 1
+                    if self._steps_written % heap.TRIM_EVERY == 0:  # freed screenshot buffers: pages back
+                        heap.trim()
                 if self._report_due and self._jobs.qsize() == 0 and self._failure is None:
                     with contextlib.suppress(OSError):  # the report can be rebuilt from the lines at any time
                         self._write_report()
