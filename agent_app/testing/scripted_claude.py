@@ -29,12 +29,12 @@ import argparse
 import itertools
 import json
 import socket
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from agent_app.testing.scripted_server import ScriptedHTTP, _Server
 
 Item = Any
 BETAS = {"computer_20251124": "computer-use-2025-11-24", "computer_20250124": "computer-use-2025-01-24"}
@@ -114,65 +114,13 @@ def request_problem(body: dict[str, Any], headers: dict[str, str]) -> str | None
     return None
 
 
-class ScriptedClaude:
+class ScriptedClaude(ScriptedHTTP):
     def __init__(self, script: list[Item] | None = None, *, default: Item = "script exhausted",
                  model: str = "claude-scripted", api_key: str | None = None, port: int = 0) -> None:
-        self.script: deque[Item] = deque(script or [])
-        self.default = default
-        self.model = model
-        self.api_key = api_key
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
-        self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="scripted-claude",
-                                        daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        """As the SDK takes it: requests go to {base_url}/v1/messages."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> ScriptedClaude:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._closing.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> ScriptedClaude:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def add(self, *items: Item) -> None:
-        with self._lock:
-            self.script.extend(items)
-
-    def next_item(self, body: dict[str, Any]) -> Item:
-        with self._lock:
-            item = self.script.popleft() if self.script else self.default
-        return item(body) if callable(item) else item
+        super().__init__(_Handler, script, default, model, api_key, port, "scripted-claude")  # base_url: no /v1
 
     def message_requests(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].rstrip("/").endswith("/v1/messages")]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    owner: ScriptedClaude
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

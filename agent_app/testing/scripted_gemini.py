@@ -27,15 +27,13 @@ import argparse
 import json
 import re
 import socket
-import threading
 import time
-from collections import deque
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from agent_app.core.families.gemini import call_part, response_body
-from agent_app.testing.scripted_server import _Server
+from agent_app.testing.scripted_server import ScriptedHTTP, _Server
 
 DEFAULT_MODEL = "gemini-2.5-computer-use-preview-10-2025"
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
@@ -50,51 +48,13 @@ def call(name: str, **args: Any) -> dict[str, Any]:
     return call_part(name, **args)
 
 
-class ScriptedGemini:
+class ScriptedGemini(ScriptedHTTP):
     def __init__(self, script: list[Item] | None = None, *, default: Item = "Nothing left to do.",
                  model: str = DEFAULT_MODEL, api_key: str | None = None, port: int = 0) -> None:
-        self.script: deque[Item] = deque(script or [])
-        self.default = default
-        self.model = model
-        self.api_key = api_key
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
-        self._httpd.owner = self  # type: ignore[assignment]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="scripted-gemini",
-                                        daemon=True)
-
-    # ---- lifecycle ----
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> ScriptedGemini:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._closing.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> ScriptedGemini:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # ---- scripting ----
-    def add(self, *items: Item) -> None:
-        with self._lock:
-            self.script.extend(items)
+        super().__init__(_Handler, script, default, model, api_key, port, "scripted-gemini")
 
     def next_item(self, body: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            item = self.script.popleft() if self.script else self.default
-        item = item(body) if callable(item) else item
+        item = super().next_item(body)
         return {"parts": [{"text": item}]} if isinstance(item, str) else dict(item)
 
     def generate_requests(self) -> list[dict[str, Any]]:

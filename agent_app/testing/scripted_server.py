@@ -43,48 +43,33 @@ from typing import Any
 Item = Any
 
 
-class ScriptedServer:
-    def __init__(
-        self,
-        script: list[Item] | None = None,
-        *,
-        default: Item = "Thought: Nothing left to do.\nAction: finished(content='script exhausted')",
-        model: str = "scripted-ui-tars",
-        api_key: str | None = None,
-        max_images: int | None = None,
-        reject_params: tuple[str, ...] = (),
-        port: int = 0,
-        keep_bodies: bool = True,
-        web_ui: bool = False,
-        lists_models: bool = True,
-        image_formats: tuple[str, ...] | None = None,
-    ) -> None:
+class ScriptedHTTP:
+    """What every scripted server shares, whatever protocol it speaks: a script of items taken in order (then
+    `default`; a callable item is called with the request body), every request recorded, and a thread serving
+    127.0.0.1 that `stop` ends within 50 ms (a short poll, not 0.5 s)."""
+
+    path_prefix = ""  # what base_url adds after host:port, as the protocol's SDK takes it
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], script: list[Item] | None, default: Item, model: str,
+                 api_key: str | None, port: int, name: str) -> None:
         self.script: deque[Item] = deque(script or [])
         self.default = default
         self.model = model
         self.api_key = api_key
-        self.max_images = max_images
-        self.reject_params = set(reject_params)
-        self.keep_bodies = keep_bodies  # False: record sizes only (long benchmarks stay flat in memory)
-        self.web_ui = web_ui
-        self.lists_models = lists_models  # False: GET /models is a 404, as on some hosted endpoints
-        self.image_formats = image_formats  # e.g. ("png", "jpeg"): other data URLs are refused as vLLM does
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
+        self._httpd = _Server(("127.0.0.1", port), handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(  # a short poll: `stop` returns within 50 ms, not 0.5 s
-            target=self._httpd.serve_forever, args=(0.05,), name="scripted-server", daemon=True,
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name=name, daemon=True)
 
     # ---- lifecycle ----
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host}:{port}{self.path_prefix}"
 
-    def start(self) -> ScriptedServer:
+    def start(self):  # -> the server itself (Self)
         self._thread.start()
         return self
 
@@ -93,7 +78,7 @@ class ScriptedServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> ScriptedServer:
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -109,6 +94,33 @@ class ScriptedServer:
             item = self.script.popleft() if self.script else self.default
         return item(body) if callable(item) else item
 
+
+class ScriptedServer(ScriptedHTTP):
+    path_prefix = "/v1"
+
+    def __init__(
+        self,
+        script: list[Item] | None = None,
+        *,
+        default: Item = "Thought: Nothing left to do.\nAction: finished(content='script exhausted')",
+        model: str = "scripted-ui-tars",
+        api_key: str | None = None,
+        max_images: int | None = None,
+        reject_params: tuple[str, ...] = (),
+        port: int = 0,
+        keep_bodies: bool = True,
+        web_ui: bool = False,
+        lists_models: bool = True,
+        image_formats: tuple[str, ...] | None = None,
+    ) -> None:
+        super().__init__(_Handler, script, default, model, api_key, port, "scripted-server")
+        self.max_images = max_images
+        self.reject_params = set(reject_params)
+        self.keep_bodies = keep_bodies  # False: record sizes only (long benchmarks stay flat in memory)
+        self.web_ui = web_ui
+        self.lists_models = lists_models  # False: GET /models is a 404, as on some hosted endpoints
+        self.image_formats = image_formats  # e.g. ("png", "jpeg"): other data URLs are refused as vLLM does
+
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].endswith("/chat/completions")]
 
@@ -116,7 +128,7 @@ class ScriptedServer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    owner: ScriptedServer
+    owner: ScriptedHTTP
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
