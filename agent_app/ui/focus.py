@@ -32,13 +32,15 @@ class FocusKeeper:
         except Exception as e:  # noqa: BLE001 - not X11, or no connection: the system keeps the focus itself
             log.debug("no X connection for the keyboard focus: %s", e)
 
-    def note(self) -> None:
-        """Remember the desktop window that has the keyboard now (before our windows come back)."""
+    def note(self, ours: set[int] = frozenset()) -> None:
+        """Remember the desktop window that has the keyboard now (before our windows come back). A window of ours
+        (`ours`: their X ids — the person brought the main window forward) is never the one to give it back to."""
         if self._display is None:
             return
         try:
-            focus = self._display.get_input_focus().focus
-            self._noted = focus if self._is_client(focus) else self._noted
+            client = self._client(self._display.get_input_focus().focus)
+            if client is not None and client.id not in ours:
+                self._noted = client
         except Exception as e:  # noqa: BLE001 - a courtesy, never a failure
             log.debug("cannot read the keyboard focus: %s", e)
 
@@ -76,13 +78,17 @@ class FocusKeeper:
 
     def _is_client(self, window: Any) -> bool:
         """A window (or inside one) that the window manager manages for an application (it has WM_STATE)."""
+        return self._client(window) is not None
+
+    def _client(self, window: Any) -> Any:
+        """The application window (it has WM_STATE) that `window` is, or is inside; None when there is none."""
         for _ in range(_DEPTH):
             if isinstance(window, int) or not window or window.id == self._root.id:
-                return False
+                return None
             if window.get_full_property(self._wm_state, 0) is not None:
-                return True
+                return window
             window = window.query_tree().parent
-        return False
+        return None
 
     def close(self) -> None:
         if self._display is not None:

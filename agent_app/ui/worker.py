@@ -77,7 +77,7 @@ class ScreenGuard(QObject):
     @Slot()
     def _show(self) -> None:
         if self._hidden:
-            self.focus.note()
+            self.focus.note(ours={int(w.winId()) for w in QApplication.topLevelWidgets() if w.isVisible()})
         for w in self._hidden:
             # Coming back must not take the keyboard focus from the window the agent is typing into.
             before = w.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
