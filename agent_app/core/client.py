@@ -30,6 +30,8 @@ from agent_app.core.redact import redact, remember_secret
 from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
+    from typing import Self  # 3.11; only read by type checkers here
+
     from agent_app.core.settings.config import RunConfig
 
 RETRY_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
@@ -250,12 +252,19 @@ class RetryingClient:
     that says how."""
 
     def __init__(self, base_url: str, model: str, api_key: str | None, *, timeout: float = 120.0, retries: int = 3,
-                 sampling: Sampling | None = None) -> None:
+                 stream: bool = True, sampling: Sampling | None = None) -> None:
         self.base_url, self.model, self.timeout, self.retries = base_url, model, timeout, retries
+        self.stream = stream  # ask for a streamed reply where the protocol offers one (--no-stream: whole)
         self.sampling = replace(sampling) if sampling else Sampling()  # a copy: the client adapts it
         self._max_tokens_cap = max(MAX_TOKENS_CAP, 2 * self.sampling.max_tokens)  # GLM starts at 8192
         self.have_key = bool(api_key)
         remember_secret(api_key)  # whatever a server echoes of it is redacted from then on
+
+    @classmethod
+    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> Self:
+        """The client a run's settings ask for (the family's sampling)."""
+        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
+                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
         return None
@@ -385,18 +394,12 @@ class ModelClient(RetryingClient):
     ) -> None:
         import openai
 
-        super().__init__(base_url, model, api_key, timeout=timeout, retries=retries, sampling=sampling)
-        self.stream = stream
+        super().__init__(base_url, model, api_key, timeout=timeout, retries=retries, stream=stream, sampling=sampling)
         self._dropped: set[str] = set()
         # A local server needs no key; the openai client insists on one, so send a placeholder.
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout,
         )
-
-    @classmethod
-    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ModelClient:
-        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
         self._client.close()

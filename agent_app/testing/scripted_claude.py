@@ -25,16 +25,12 @@ Every request is recorded (path, headers, body) for assertions.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-import socket
 import time
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from agent_app.testing.scripted_server import ScriptedHTTP, _Server
+from agent_app.testing.scripted_server import ScriptedHandler, ScriptedHTTP, serve
 
 Item = Any
 BETAS = {"computer_20251124": "computer-use-2025-11-24", "computer_20250124": "computer-use-2025-01-24"}
@@ -123,16 +119,7 @@ class ScriptedClaude(ScriptedHTTP):
         return [r for r in self.requests if r["path"].rstrip("/").endswith("/v1/messages")]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+class _Handler(ScriptedHandler):
 
     def _send(self, status: int, data: bytes, headers: dict[str, str] | None = None,
               content_type: str = "application/json") -> None:
@@ -149,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = {"type": "error", "error": {"type": kind, "message": message}}
         self._send(status, json.dumps(body).encode(), headers)
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
         owner = self.server.owner
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -212,13 +199,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self._hang_up()
 
-    def _hang_up(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
     def _stream(self, item: dict[str, Any], reply: dict[str, Any]) -> None:
         events: list[tuple[str, dict[str, Any]]] = []
         head = {**reply, "content": [], "stop_reason": None,
@@ -277,22 +257,7 @@ def _chunks(value: str, size: int = 16) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Serve scripted Anthropic Messages replies on 127.0.0.1.")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--script", help="JSON file: a list of reply items")
-    p.add_argument("--model", default="claude-scripted")
-    args = p.parse_args(argv)
-    script: list[Callable[..., Any] | str | dict[str, Any]] = []
-    if args.script:
-        with open(args.script, encoding="utf-8") as f:
-            script = json.load(f)
-    server = ScriptedClaude(script, model=args.model, port=args.port).start()
-    print(server.base_url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    serve(ScriptedClaude, "Serve scripted Anthropic Messages replies on 127.0.0.1.", argv)
 
 
 if __name__ == "__main__":

@@ -23,17 +23,14 @@ body, size) for assertions. `python -m agent_app.testing.scripted_gemini --help`
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import socket
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from agent_app.core.families.gemini import call_part, response_body
-from agent_app.testing.scripted_server import ScriptedHTTP, _Server
+from agent_app.testing.scripted_server import ScriptedHandler, ScriptedHTTP, serve
 
 DEFAULT_MODEL = "gemini-2.5-computer-use-preview-10-2025"
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
@@ -89,16 +86,7 @@ def _body(item: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 _FAULTS = ("status", "message", "error_status", "retry_after", "delay", "hang", "cut_after", "html", "echo_key")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+class _Handler(ScriptedHandler):
 
     @property
     def owner(self) -> ScriptedGemini:
@@ -136,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
             "domain": "googleapis.com"}])
         return False
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
         self._record("GET")
         path = urlsplit(self.path).path
         if not self._key_ok():
@@ -150,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._error(404, f"no route {path}")
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
         owner = self.owner
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
@@ -240,31 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _hang_up(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Serve scripted Gemini generateContent responses on 127.0.0.1.")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--script", help="JSON file: a list of response items")
-    p.add_argument("--model", default=DEFAULT_MODEL)
-    args = p.parse_args(argv)
-    script: list[Item] = []
-    if args.script:
-        with open(args.script, encoding="utf-8") as f:
-            script = json.load(f)
-    server = ScriptedGemini(script, model=args.model, port=args.port).start()
-    print(server.base_url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    serve(ScriptedGemini, "Serve scripted Gemini generateContent responses on 127.0.0.1.", argv)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -158,7 +157,9 @@ def image_formats(body: dict[str, Any]) -> list[str]:
     return out
 
 
-class _Handler(BaseHTTPRequestHandler):
+class ScriptedHandler(BaseHTTPRequestHandler):
+    """What every scripted protocol's handler shares: HTTP/1.1, answers sent at once, no log lines, hanging up."""
+
     protocol_version = "HTTP/1.1"
     server: _Server
 
@@ -169,6 +170,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def _hang_up(self) -> None:
+        """Close the connection now, whatever state the body is in."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Handler(ScriptedHandler):
 
     def _json(self, status: int, obj: Any) -> None:
         data = json.dumps(obj).encode()
@@ -302,13 +314,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self._hang_up()
 
-    def _hang_up(self) -> None:
-        """Close the connection now, whatever state the body is in."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _stream(
         self, owner: ScriptedServer, item: dict[str, Any], text: str, usage: dict[str, int], include_usage: bool,
@@ -377,23 +382,30 @@ def _tool_calls(item: dict[str, Any]) -> list[tuple[str, str]]:
             for c in item.get("tool_calls") or []]
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Serve scripted model replies on 127.0.0.1.")
+def serve(server_class: type[ScriptedHTTP], description: str, argv: list[str] | None = None) -> None:
+    """A scripted server from the command line: `--script FILE` (a JSON list of items), until Ctrl+C."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--script", help="JSON file: a list of reply items")
     p.add_argument("--default", default=None, help="reply once the script is used up")
+    p.add_argument("--model", default=None, help="the model name the server answers to")
     args = p.parse_args(argv)
-    script: list[Callable[..., Any] | str | dict[str, Any]] = []
+    script: list[Any] = []
     if args.script:
         with open(args.script, encoding="utf-8") as f:
             script = json.load(f)
-    server = ScriptedServer(script, **({"default": args.default} if args.default else {}), port=args.port).start()
+    given = {k: v for k, v in (("default", args.default), ("model", args.model)) if v is not None}
+    server = server_class(script, port=args.port, **given).start()
     print(server.base_url, flush=True)
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve(ScriptedServer, "Serve scripted model replies on 127.0.0.1.", argv)
 
 
 if __name__ == "__main__":

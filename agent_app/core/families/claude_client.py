@@ -22,7 +22,6 @@ from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
     from agent_app.core.families.base import Sampling
-    from agent_app.core.settings.config import RunConfig
 
 INSTALL = "pip install 'agent-app[claude]'"
 PUBLIC_BASE_URL = "https://api.anthropic.com"
@@ -73,14 +72,8 @@ class ClaudeClient(RetryingClient):
     def __init__(self, base_url: str | None, model: str, api_key: str | None, *, timeout: float = 120.0,
                  retries: int = 3, stream: bool = True, sampling: Sampling | None = None) -> None:
         super().__init__(base_url or PUBLIC_BASE_URL, model, api_key, timeout=timeout, retries=retries,
-                         sampling=sampling)
-        self.stream = stream
+                         stream=stream, sampling=sampling)
         self._client = make_client(self.base_url, api_key, timeout)
-
-    @classmethod
-    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> ClaudeClient:
-        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
         self._client.close()

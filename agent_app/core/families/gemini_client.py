@@ -24,7 +24,7 @@ from agent_app.core.redact import redact
 from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
-    from agent_app.core.settings.config import RunConfig
+    pass
 
 PUBLIC_BASE_URL = "https://generativelanguage.googleapis.com"
 EXAMPLE_MODEL = "gemini-2.5-computer-use-preview-10-2025"
@@ -73,21 +73,17 @@ class GeminiClient(RetryingClient):
     """generateContent through google-genai: the request is the family's `contents`, the answer the response body."""
 
     def __init__(self, base_url: str | None, model: str, api_key: str | None, *, timeout: float = 120.0,
-                 retries: int = 3, sampling: Sampling | None = None) -> None:
+                 retries: int = 3, stream: bool = True, sampling: Sampling | None = None) -> None:
         genai = genai_module()
         base = (base_url or PUBLIC_BASE_URL).rstrip("/")
-        super().__init__(base, model, api_key, timeout=timeout, retries=retries, sampling=sampling)
+        # `stream` is kept for the record only: generateContent answers whole here (the live view waits for it).
+        super().__init__(base, model, api_key, timeout=timeout, retries=retries, stream=stream, sampling=sampling)
         if not api_key and base == PUBLIC_BASE_URL:
             raise ConfigError(f"the Gemini API needs an API key: {KEY_HINT}")
         self._client = genai.Client(
             api_key=api_key or "none", vertexai=False,  # a local server needs no key; the SDK insists on one
             http_options={"base_url": base, "api_version": API_VERSION, "timeout": int(timeout * 1000)},
         )
-
-    @classmethod
-    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> GeminiClient:
-        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   sampling=sampling)
 
     def close(self) -> None:
         close = getattr(self._client, "close", None)

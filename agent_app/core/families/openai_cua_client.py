@@ -21,7 +21,7 @@ from agent_app.core.families.base import Sampling
 from agent_app.core.text import one_line
 
 if TYPE_CHECKING:
-    from agent_app.core.settings.config import RunConfig
+    pass
 
 PUBLIC_BASE_URL = "https://api.openai.com/v1"
 
@@ -101,16 +101,10 @@ class OpenAICuaClient(RetryingClient):
         except ImportError:  # pragma: no cover - a core dependency; said plainly if a bundle lacks it
             raise ConfigError("the openai-cua family needs the openai SDK: pip install 'openai>=1.66'") from None
         super().__init__(base_url or PUBLIC_BASE_URL, model, api_key, timeout=timeout, retries=retries,
-                         sampling=sampling)
-        self.stream = stream
+                         stream=stream, sampling=sampling)
         # No key: the SDK would refuse to start; the API's 401 then says so in our words.
         self._sdk = openai.OpenAI(base_url=self.base_url, api_key=api_key or "no-key", max_retries=0,
                                   timeout=timeout)
-
-    @classmethod
-    def for_run(cls, config: RunConfig, sampling: Sampling | None = None) -> OpenAICuaClient:
-        return cls(config.base_url, config.model, config.api_key, timeout=config.timeout, retries=config.retries,
-                   stream=config.stream, sampling=sampling)
 
     def close(self) -> None:
         self._sdk.close()
