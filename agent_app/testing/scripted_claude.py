@@ -169,10 +169,7 @@ class _Handler(ScriptedHandler):
             item = {"content": [text(item)]}
         elif isinstance(item, list):
             item = {"content": item}
-        if item.get("delay") and owner._closing.wait(item["delay"]):
-            return
-        if item.get("hang"):
-            owner._closing.wait()
+        if owner.held(item):
             return
         if item.get("status"):
             self._error(int(item["status"]), item.get("error_type", "api_error"), item.get("message", "scripted"),

@@ -159,10 +159,7 @@ class _Handler(ScriptedHandler):
                              "supported for generateContent.")
             return
         item = owner.next_item(body)
-        if item.get("delay") and owner._closing.wait(item["delay"]):
-            return
-        if item.get("hang"):
-            owner._closing.wait()
+        if owner.held(item):
             return
         if item.get("html"):
             page = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Loading</body></html>\n"

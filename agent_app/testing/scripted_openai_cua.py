@@ -221,10 +221,7 @@ class _ResponsesHandler(_Handler):
         item = owner.next_item(request)
         if isinstance(item, str):
             item = {"text": item}
-        if item.get("delay") and owner._closing.wait(item["delay"]):
-            return
-        if item.get("hang"):
-            owner._closing.wait()
+        if owner.held(item):
             return
         if item.get("status"):
             headers = dict(item.get("headers") or {})

@@ -93,6 +93,15 @@ class ScriptedHTTP:
             item = self.script.popleft() if self.script else self.default
         return item(body) if callable(item) else item
 
+    def held(self, item: dict[str, Any]) -> bool:
+        """Wait out an item's "delay" (seconds) or "hang" (until the server stops). True: answer nothing."""
+        if item.get("delay") and self._closing.wait(item["delay"]):
+            return True
+        if item.get("hang"):
+            self._closing.wait()
+            return True
+        return False
+
 
 class ScriptedServer(ScriptedHTTP):
     path_prefix = "/v1"
@@ -254,10 +263,7 @@ class _Handler(ScriptedHandler):
         item = owner.next_item(body)
         if isinstance(item, str):
             item = {"text": item}
-        if item.get("delay") and owner._closing.wait(item["delay"]):
-            return
-        if item.get("hang"):
-            owner._closing.wait()
+        if owner.held(item):
             return
         if item.get("html"):
             self._web_page(int(item.get("status") or 200))
