@@ -135,8 +135,13 @@ class Desktop:
         return out.stdout.strip()
 
     def pointer(self) -> tuple[int, int]:
-        fields = dict(kv.split(":") for kv in self.xdotool("getmouselocation").split()[:2])
-        return int(fields["x"]), int(fields["y"])
+        """Where the X server says the pointer is. xdotool, under load, now and then prints nothing: ask again."""
+        for _ in range(5):
+            fields = dict(kv.split(":", 1) for kv in self.xdotool("getmouselocation").split() if ":" in kv)
+            if "x" in fields and "y" in fields:
+                return int(fields["x"]), int(fields["y"])
+            time.sleep(0.05)
+        raise RuntimeError("xdotool getmouselocation did not say where the pointer is")
 
     def wait_window(self, name: str, timeout: float = 15) -> tuple[int, int, int, int]:
         """(x, y, width, height) of the first visible window whose title contains `name`."""

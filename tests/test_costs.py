@@ -207,3 +207,10 @@ def test_dollars_read_as_an_estimate(amount, words):
 def test_token_counts_in_words(n, short, long):
     assert tokens_text(n, n, short=True) == f"{short} in / {short} out tokens"
     assert tokens_text(n, 0, n) == f"{long} in ({long} cached) / 0 out tokens" if n else "0 in / 0 out tokens"
+
+
+def test_a_token_count_too_large_to_be_real_is_a_damaged_usage():
+    """A count no call can reach (a damaged line) is not priced: its cost would overflow to infinity."""
+    assert Usage.from_json({"prompt_tokens": 3.595386269724632e307}) is None
+    assert Usage.from_json({"prompt_tokens": 10**12 + 1}) is None
+    assert Usage.from_json({"prompt_tokens": 10**12}).prompt == 10**12

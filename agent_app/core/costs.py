@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 MILLION = 1_000_000
+MAX_TOKENS = 10**12  # no call spends a trillion tokens: a larger count is a damaged line (its cost would overflow)
 PRICE_KEY = "price_usd_per_mtok"  # in a run's recorded settings: the list price the run is estimated at
 
 
@@ -83,7 +84,7 @@ class Usage:
             value = data.get(key, 0)
             if value is None:
                 value = 0
-            if not _number(value) or value < 0 or value != int(value):
+            if not _number(value) or value < 0 or value != int(value) or value > MAX_TOKENS:
                 return None
             counts.append(int(value))
         prompt, completion, cached, write = counts
