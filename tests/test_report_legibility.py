@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from agent_app.core.runs.report import _CSS, HALO, LABEL, describe_action, render_report
+from agent_app.core.runs.report import _CSS, HALO, LABEL, describe_action, phase_times, render_report
 
 
 def variables(block: str) -> dict[str, str]:
@@ -138,3 +138,20 @@ def test_a_step_without_readable_usage_shows_no_tokens_and_the_page_still_render
     page = render_report([header({"input": 3.0, "output": 15.0}), step([{"type": "wait"}], usage=usage)])
     assert "<td>tokens</td>" not in page and 'class="tokens"' not in page
     assert "<li>wait</li>" in page
+
+
+@pytest.mark.parametrize("timings, shown", [
+    ({"capture": 12.4, "encode_cpu": 30.0, "model": 700.0, "execute": 5.5},
+     [("screenshot", 12.4), ("model", 700.0), ("act", 5.5)]),
+    ({"record": 1, "guard": 2, "cancelled": 300, "parse": 0.1, "encode": 3},  # in the step's order, whatever came
+     [("encode", 3.0), ("our windows aside", 2.0), ("dropped requests", 300.0), ("parse", 0.1), ("record", 1.0)]),
+    ({"a_new_phase": 1.0, "model": 2}, [("model", 2.0), ("a_new_phase", 1.0)]),  # a later version's phase: by key
+    ({"model": "slow", "parse": None, "act": True, "capture": 4}, [("screenshot", 4.0)]),  # damaged values left out
+    (None, []), ([], []), ("capture", []),
+])
+def test_phase_times_in_words(timings, shown):
+    assert phase_times(timings) == shown
+    page = render_report([step([{"type": "click", "x": 5, "y": 6}], timings_ms=timings)])
+    for name, ms in shown:
+        assert f"<td>{name}</td><td>{ms:.0f} ms</td>" in page
+    assert "encode_cpu" not in page

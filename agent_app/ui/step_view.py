@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app.core.costs import Price, step_text
+from agent_app.core.runs.report import phase_times
 from agent_app.ui.models import THUMB, KindRole, LineRole, ThoughtRole, describe_actions, is_skipped
 from agent_app.ui.screenshot_view import ScreenshotView
 from agent_app.ui.wording import for_person
@@ -239,8 +240,7 @@ class StepDetail(QWidget):
                       else "Interrupted: the run was stopped while the agent acted.", "warn")
         elif line.get("error"):
             self._say(for_person(str(line["error"])), "error")
-        timings = line.get("timings_ms") or {}
-        parts = [f"{k} {float(v):.0f} ms" for k, v in timings.items()]
+        parts = [f"{name} {ms:.0f} ms" for name, ms in phase_times(line.get("timings_ms"))]
         if tokens := step_text(line.get("usage"), self.price):
             parts.append(tokens)
         self.metrics.setText(" · ".join(parts))

@@ -127,9 +127,27 @@ def describe_action(a: Any) -> str:
         return json.dumps(a, ensure_ascii=False, default=str)
 
 
+# What each recorded phase is called where a person reads it. `encode_cpu` (the encoder's own time, mostly spent
+# while the screen was still being checked) is for the benchmarks: the person waited only for `encode`.
+PHASE_NAMES = {"capture": "screenshot", "encode": "encode", "guard": "our windows aside", "model": "model",
+               "cancelled": "dropped requests", "parse": "parse", "record": "record", "execute": "act"}
+_UNSHOWN_PHASES = {"encode_cpu"}
+
+
+def phase_times(timings: Any) -> list[tuple[str, float]]:
+    """A step's `timings_ms` as (name, ms) pairs in the words a person reads, in the order the step went through
+    them (a phase this version does not know last); an odd value is left out."""
+    if not isinstance(timings, dict):
+        return []
+    order = list(PHASE_NAMES)
+    known = sorted((k for k in timings if k in PHASE_NAMES), key=order.index)
+    return [(PHASE_NAMES.get(k, str(k)), float(timings[k])) for k in [*known, *(k for k in timings if k not in order)]
+            if k not in _UNSHOWN_PHASES and isinstance(timings[k], int | float) and not isinstance(timings[k], bool)]
+
+
 def _step_html(line: dict[str, Any], price: Price | None = None) -> str:
-    timings = line.get("timings_ms") or {}
-    rows = "".join(f"<tr><td>{_e(k)}</td><td>{float(v):.0f} ms</td></tr>" for k, v in timings.items())
+    rows = "".join(f"<tr><td>{_e(name)}</td><td>{ms:.0f} ms</td></tr>"
+                   for name, ms in phase_times(line.get("timings_ms")))
     usage = Usage.from_json(line.get("usage"))
     if usage is not None:
         rows += f"<tr><td>tokens</td><td>{_e(tokens_text(usage.prompt, usage.completion, usage.cached))}</td></tr>"
