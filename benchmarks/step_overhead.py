@@ -166,6 +166,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
             out["cancelled"] = sum(1 for line in (Path(run_dir) / "trajectory.jsonl").read_text().splitlines()
                                    if json.loads(line).get("kind") == "cancelled")
             out["run_folder_mib"] = sum(f.stat().st_size for f in Path(run_dir).iterdir()) / 2**20
+            out["effort"] = encoder_effort(Path(run_dir))
             shutil.rmtree(Path(run_dir).parent, ignore_errors=True)  # the benchmark's own temporary runs folder
         requests = server.chat_requests()
         out.update(
@@ -174,6 +175,27 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         )
     finally:
         server.stop()
+    return out
+
+
+def encoder_effort(run_dir: Path) -> dict[str, Any]:
+    """The last request's five screenshots (the pictures the model saw, from the run folder) encoded as agent-app
+    encodes for a near endpoint (this machine, the LAN: time matters) and for a remote one (bytes matter): the
+    request's bytes and the median encode time per screenshot. The loop ran against 127.0.0.1, so it sent the
+    near encoding; this is what the same request weighs across the internet."""
+    from PIL import Image
+
+    from agent_app.core import images
+
+    pictures = [Image.open(f).convert("RGB") for f in sorted(run_dir.glob("step-*.png"))[-5:]]
+    out: dict[str, Any] = {}
+    for name, encoding in (("near", images.WEBP_FAST), ("remote", images.WEBP_SMALL)):
+        sizes, ms = [], []
+        for picture in pictures:
+            t0 = time.perf_counter()
+            sizes.append(len(base64.b64encode(encoding.encode(picture))))  # as the request carries it
+            ms.append((time.perf_counter() - t0) * 1000)
+        out[name] = {"bytes": sum(sizes), "encode_ms": statistics.median(ms)}
     return out
 
 
@@ -384,7 +406,7 @@ def summarise(r: dict[str, Any]) -> dict[str, Any]:
         "run_steps": len(r["timings"]),
         "trend": {p: [round(statistics.median(s.get(p, 0.0) for s in b), 1) for b in blocks]
                   for p in ("request", "record")},
-        "run_folder_mib": r.get("run_folder_mib"),
+        "run_folder_mib": r.get("run_folder_mib"), "effort": r.get("effort"),
     }
 
 
@@ -402,6 +424,12 @@ def report(over: dict[str, Any], fresh: dict[str, Any], delays: list[int], model
             ratio = f" ({s['bytes'][0] / ref['bytes'][0]:.2f}× the reference)" if ref and kind != "reference" else ""
             print(f"    bytes per request (5 screenshots): median {kb:.0f} KB{ratio}, largest "
                   f"{s['bytes'][1] / 1000:.0f} KB")
+            if (effort := s["effort"]) and ref:
+                near, remote = effort["near"], effort["remote"]
+                print(f"    the last request's screenshots re-encoded: near endpoint {near['bytes'] / 1000:.0f} KB "
+                      f"({near['bytes'] / ref['bytes'][0]:.2f}×, {near['encode_ms']:.0f} ms a screenshot), remote "
+                      f"endpoint {remote['bytes'] / 1000:.0f} KB ({remote['bytes'] / ref['bytes'][0]:.2f}× the "
+                      f"reference, {remote['encode_ms']:.0f} ms a screenshot)")
             rss = s["rss"]
             print("    RSS: " + ", ".join(f"{v:.0f} MiB after {k} steps" for k, v in sorted(rss.items(),
                                                                                       key=lambda kv: int(kv[0]))))
