@@ -17,6 +17,7 @@ from agent_app import __version__
 from agent_app.core.costs import Tally, run_price
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
 from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
+from agent_app.core.runs.export import STATUSES
 from agent_app.core.settings.config import RunConfig, Settings, default_runs_dir
 from agent_app.core.text import one_line
 
@@ -106,8 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     rx.add_argument("--out", help="output folder (default ./agent-app-export-DATE-TIME)")
     rx.add_argument(
         "--status", default=None,
-        choices=("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete"),
-        help="only runs that ended so (default: finished for ms-swift, any for dpo)",
+        choices=STATUSES,
+        help="only runs that ended so, or damaged ones for what can be read of them (default: finished for "
+             "ms-swift, any for dpo)",
     )
     rx.add_argument("--task-contains", metavar="TEXT", help="only runs whose task contains TEXT (any case)")
     rx.add_argument("--runs-dir")

@@ -138,6 +138,9 @@ def test_damaged_runs_do_not_hide_the_others(damaged_runs, tmp_path):
     assert [r["run_id"] for r in summary.runs] == [good.name] and summary.samples == 2
     summary = export_runs([], runs_dir, tmp_path / "out-any", status="any")
     assert len(summary.runs) == len(damaged) + 1
+    summary = export_runs([], runs_dir, tmp_path / "out-damaged", status="damaged")  # only what is left of them
+    assert sorted(r["run_id"] for r in summary.runs) == sorted(p.name for p in damaged.values())
+    assert summary.samples == sum(DAMAGE[name][2] for name in damaged)
 
 
 def test_the_cli_lists_shows_and_exports_around_damage(damaged_runs, cli_nodisplay, tmp_path):
@@ -166,6 +169,10 @@ def test_the_cli_lists_shows_and_exports_around_damage(damaged_runs, cli_nodispl
     exported = cli_nodisplay.run("runs", "export", "--out", str(tmp_path / "x"), "--runs-dir", str(runs_dir))
     assert exported.returncode == 0, exported.stderr
     assert "exported 2 sample(s) from 1 run(s)" in exported.stderr
+    exported = cli_nodisplay.run("runs", "export", "--status", "damaged", "--out", str(tmp_path / "d"),
+                                 "--runs-dir", str(runs_dir))
+    assert exported.returncode == 0 and "Traceback" not in exported.stderr, exported.stderr
+    assert f"from {len(damaged)} run(s)" in exported.stderr
 
 
 def test_a_damaged_run_folder_can_be_deleted_but_nothing_else(tmp_path):

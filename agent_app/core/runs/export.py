@@ -41,10 +41,10 @@ from agent_app.core.families.base import Context, Family
 from agent_app.core.families.registry import DEFAULT_FAMILY, get_family
 from agent_app.core.geometry import Monitor
 from agent_app.core.history import History, user_note_text
-from agent_app.core.runs.reading import find_run, list_runs, read_lines, run_info
+from agent_app.core.runs.reading import DAMAGED, find_run, list_runs, read_lines, run_info
 
 FORMATS = ("ms-swift", "dpo")
-STATUSES = ("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete")
+STATUSES = ("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete", DAMAGED)
 JSONL_NAME = "train.jsonl"
 INFO_NAME = "export.json"
 IMAGES_DIR = "images"
