@@ -193,6 +193,9 @@ def test_realistic_replies(reply, thought, expected):
     (block(fn("click", point="<point>99999999 2</point>")), "out of range"),
     (block(fn("launch_app", app="Firefox")), "unknown function 'launch_app'"),
     (block(fn("click", point="<point>1 2</point>"), fn("execute_bash", cmd="rm -rf ~")), "unknown function"),
+    # a number in exponent form is read whole (out of range), never as the digits before its "e"
+    (block(fn("click", point="<point>1e999 1</point>")), "coordinates out of range"),
+    (block(fn("click", point="<point>5 -1E+9</point>")), "coordinates out of range"),
     (block(fn("scroll")), "scroll needs a direction"),
     (block(fn("scroll", direction="sideways")), "scroll needs a direction"),
     (block(fn("mouse_down", button="right")), "only the left button"),
