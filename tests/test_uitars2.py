@@ -222,6 +222,17 @@ def test_contract_rejections(reply, reason):
     assert "\n" not in str(e.value)
 
 
+def test_the_same_bounds_as_every_other_text_family():
+    # qwen, opencua, glm and aguvis refuse a reply over MAX_REPLY_CHARS and more than MAX_ACTIONS calls; so does this
+    from agent_app.core.families.pycode import MAX_ACTIONS, MAX_REPLY_CHARS
+
+    assert len(parse_uitars2(block(*[fn("wait")] * MAX_ACTIONS)).actions) == MAX_ACTIONS
+    with pytest.raises(FormatError, match=f"more than {MAX_ACTIONS} function calls"):
+        parse_uitars2(block(*[fn("wait")] * (MAX_ACTIONS + 1)))
+    with pytest.raises(FormatError, match="too long"):
+        parse_uitars2(block(fn("type", content="a" * MAX_REPLY_CHARS)))
+
+
 def test_one_bad_call_rejects_the_whole_reply():
     good = fn("click", point="<point>1 2</point>")
     with pytest.raises(FormatError):
