@@ -61,6 +61,7 @@ def test_a_calls_cost(usage, price, dollars):
     {"prompt_tokens": float("nan"), "completion_tokens": 2}, {"prompt_tokens": float("inf"), "completion_tokens": 2},
     {"prompt_tokens": 10, "completion_tokens": 2, "cached_tokens": -3},
     {"prompt_tokens": 10, "completion_tokens": 2, "cache_write_tokens": "x"},
+    {"prompt_tokens": 10**400, "completion_tokens": 2},  # an int past any float: once an OverflowError
 ])
 def test_usage_that_cannot_be_read_counts_as_none(usage):
     assert Usage.from_json(usage) is None
@@ -109,7 +110,8 @@ def test_a_price_survives_its_json_and_damage_means_unknown():
     assert TIERED.to_json()["long_above"] == 272_000
     for bad in (None, [], "3/15", {}, {"input": 3.0}, {"output": 15.0}, {"input": -1, "output": 2},
                 {"input": "3", "output": 15}, {"input": True, "output": 15}, {"input": float("nan"), "output": 1},
-                {"input": 1, "output": 1, "cached_input": -0.1}, {"input": 1, "output": 1, "long_above": 2.5}):
+                {"input": 1, "output": 1, "cached_input": -0.1}, {"input": 1, "output": 1, "long_above": 2.5},
+                {"input": 10**400, "output": 1}):
         assert Price.from_json(bad) is None, bad
     assert run_price({PRICE_KEY: {"input": 1, "output": 2}}) == Price(1.0, 2.0)
     assert run_price({}) is None and run_price(None) is None and run_price("x") is None
@@ -214,3 +216,10 @@ def test_a_token_count_too_large_to_be_real_is_a_damaged_usage():
     assert Usage.from_json({"prompt_tokens": 3.595386269724632e307}) is None
     assert Usage.from_json({"prompt_tokens": 10**12 + 1}) is None
     assert Usage.from_json({"prompt_tokens": 10**12}).prompt == 10**12
+
+
+def test_a_float_setting_past_any_float_does_not_fit():
+    from agent_app.core.typecheck import fits
+
+    assert not fits(10**400, float) and not fits(-(10**400), float)  # once an OverflowError
+    assert fits(10**300, float) and fits(2.5, float) and not fits(float("inf"), float)

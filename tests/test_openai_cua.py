@@ -308,6 +308,9 @@ REJECTED = [
     (text({"type": "message"}), "without content"),
     (text(call(*[{"type": "wait"}] * 101)), "more than 100"),
     (text(*[call(*[{"type": "wait"}] * 60)] * 2), "more than 100"),
+    (text(call({"type": "click", "button": "left", "x": 10**400, "y": 2})), "must be a number"),  # OverflowError once
+    (text(call({"type": "drag", "path": [{"x": 1, "y": 2}, {"x": 3, "y": -(10**400)}]})), "must be a number"),
+    (text(call({"type": "scroll", "x": 1, "y": 2, "scroll_y": 10**400})), "must be a number"),
 ]
 
 

@@ -61,6 +61,15 @@ def test_doubao_point_syntax_and_decimals():
     ]
 
 
+def test_a_coordinate_in_exponent_form_is_one_number_never_its_leading_digits():
+    # "1e999" once read as the 1 before its "e" (and "2e3" as 2): a click where the model did not point
+    with pytest.raises(FormatError, match="out of range"):
+        parse_uitars("Action: click(start_box='(1e999,1)')")
+    with pytest.raises(FormatError, match="out of range"):
+        parse_uitars("Action: click(point='<point>5 -1E+9</point>')")
+    assert actions("Action: click(start_box='(2e2,3.5e1)')") == [{"type": "click", "x": 200.0, "y": 35.0}]
+
+
 def test_code_fences_and_think_tags():
     text = "<think>The user wants…</think>\n```\nThought: Press enter.\nAction: hotkey(key='enter')\n```"
     r = parse_uitars(text)

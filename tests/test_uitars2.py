@@ -193,6 +193,9 @@ def test_realistic_replies(reply, thought, expected):
     (block(fn("click", point="<point>99999999 2</point>")), "out of range"),
     (block(fn("launch_app", app="Firefox")), "unknown function 'launch_app'"),
     (block(fn("click", point="<point>1 2</point>"), fn("execute_bash", cmd="rm -rf ~")), "unknown function"),
+    # a number in exponent form is read whole (out of range), never as the digits before its "e"
+    (block(fn("click", point="<point>1e999 1</point>")), "coordinates out of range"),
+    (block(fn("click", point="<point>5 -1E+9</point>")), "coordinates out of range"),
     (block(fn("scroll")), "scroll needs a direction"),
     (block(fn("scroll", direction="sideways")), "scroll needs a direction"),
     (block(fn("mouse_down", button="right")), "only the left button"),
@@ -217,6 +220,17 @@ def test_contract_rejections(reply, reason):
     with pytest.raises(FormatError, match=reason.replace("(", r"\(").replace(")", r"\)")) as e:
         parse_uitars2(reply)
     assert "\n" not in str(e.value)
+
+
+def test_the_same_bounds_as_every_other_text_family():
+    # qwen, opencua, glm and aguvis refuse a reply over MAX_REPLY_CHARS and more than MAX_ACTIONS calls; so does this
+    from agent_app.core.families.pycode import MAX_ACTIONS, MAX_REPLY_CHARS
+
+    assert len(parse_uitars2(block(*[fn("wait")] * MAX_ACTIONS)).actions) == MAX_ACTIONS
+    with pytest.raises(FormatError, match=f"more than {MAX_ACTIONS} function calls"):
+        parse_uitars2(block(*[fn("wait")] * (MAX_ACTIONS + 1)))
+    with pytest.raises(FormatError, match="too long"):
+        parse_uitars2(block(fn("type", content="a" * MAX_REPLY_CHARS)))
 
 
 def test_one_bad_call_rejects_the_whole_reply():

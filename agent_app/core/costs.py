@@ -10,7 +10,7 @@ there are tokens only, never a made-up cost.
 
 from __future__ import annotations
 
-import math
+import sys
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -62,7 +62,8 @@ def run_price(settings: Any) -> Price | None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # abs() compared exactly: an int past any float (10**400) is refused where math.isfinite would overflow
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= sys.float_info.max
 
 
 @dataclass(frozen=True)

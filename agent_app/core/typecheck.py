@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-import math
+import sys
 import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -30,7 +30,8 @@ def fits(value: Any, hint: Any) -> bool:
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        # abs() compared exactly: an int past any float (10**400) does not fit, where math.isfinite would overflow
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= sys.float_info.max
     if hint is str:
         return isinstance(value, str)
     if origin is list:

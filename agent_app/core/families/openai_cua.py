@@ -34,7 +34,7 @@ from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
 from agent_app.core.families.api import ApiFamily
 from agent_app.core.families.base import Context, ParsedReply, Sampling
-from agent_app.core.families.pycode import MAX_ACTIONS, MAX_COORDINATE
+from agent_app.core.families.pycode import MAX_ACTIONS, number
 from agent_app.core.keys import normalize_combo
 from agent_app.core.text import one_line
 
@@ -112,9 +112,7 @@ def safety_message(call: dict[str, Any]) -> str | None:
 
 
 def _number(value: Any, what: str) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value) or abs(value) > MAX_COORDINATE:
-        raise FormatError(f"{what} must be a number, got {one_line(json.dumps(value), 30)}")
-    return float(value)
+    return number(value, what)  # a huge int is compared exactly (math.isfinite overflowed on 10**400) and shown short
 
 
 def _point(spec: dict[str, Any], what: str) -> tuple[float, float]:

@@ -32,6 +32,7 @@ from agent_app.core.families.base import (
     screenshot_dialogue,
     text_message,
 )
+from agent_app.core.families.pycode import MAX_ACTIONS, MAX_REPLY_CHARS
 from agent_app.core.families.uitars_parser import parse_point, point_tag
 from agent_app.core.geometry import FACTOR
 from agent_app.core.keys import normalize_combo, normalize_key
@@ -230,9 +231,13 @@ def parse_uitars2(reply: str) -> ParsedReply:
     """Actions in 0..1000 units, or FormatError with a one-line reason. Nothing in a reply is ever executed."""
     if not isinstance(reply, str) or not reply.strip():
         raise FormatError("the model returned an empty reply")
+    if len(reply) > MAX_REPLY_CHARS:
+        raise FormatError("the model's reply is too long")
     outside, calls = read_calls(reply)
     if not calls:
         raise FormatError(f"no function call in the model's reply (expected {_OPEN}{_CALL}…>…{_CLOSE})")
+    if len(calls) > MAX_ACTIONS:
+        raise FormatError(f"more than {MAX_ACTIONS} function calls in one reply")
     actions = [a for a in (_action(name, params) for name, params in calls) if a is not None]
     return ParsedReply(thought=_NOT_THOUGHT.sub("", outside).strip(), actions=actions)
 

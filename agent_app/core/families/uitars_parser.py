@@ -53,7 +53,8 @@ _ACTION_ANY = re.compile(r"\bAction[ \t]*[:：]")
 _THOUGHT_LABEL = re.compile(r"^[ \t*]*Thought[ \t]*\**[ \t]*[:：][ \t]*", re.IGNORECASE | re.MULTILINE)
 _REFLECTION = re.compile(r"^[ \t*]*Reflection[ \t]*\**[ \t]*[:：]", re.IGNORECASE | re.MULTILINE)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
-_NUMBER = re.compile(r"(?<![A-Za-z_\d.])-?(?:\d+(?:\.\d+)?|\.\d+)")
+# A number as written, exponent included: "1e999" is one (infinite) number, never the 1 before its "e".
+_NUMBER = re.compile(r"(?<![A-Za-z_\d.])-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BOX_TOKENS = re.compile(r"<\|box_(?:start|end)\|>|</?(?:point|bbox)>")
 MAX_COORDINATE = 1e6
 
