@@ -133,7 +133,7 @@ def test_a_safety_check_is_allowed_then_declined_on_the_terminal(desktop, cli, g
     park(desktop)
     proc, summary = run(cli, gemini, "pay", "--interactive", input="y\nno, do not pay\n")
     assert proc.returncode == 0, proc.stderr
-    assert "Gemini Computer Use asks: This site wants a payment." in proc.stderr
+    assert "Gemini computer use asks: This site wants a payment." in proc.stderr
     assert desktop.pointer() == (screen_x(250, 1920), screen_x(250, 1080))  # only the allowed call ran
     second, third = gemini.generate_requests()[1:3]
     assert [r["response"] for r in responses_of(second)] == [{"url": "", "safety_acknowledgement": "true"}]

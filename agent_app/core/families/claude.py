@@ -556,5 +556,5 @@ class ClaudeFamily(ApiFamily):
 
 
 # The Claude models with a computer tool: 3.7 Sonnet, and every Opus, Sonnet and Haiku from 4 on.
-CLAUDE = ClaudeFamily("claude", "Claude (Anthropic computer use)", "image", PROVIDER, "claude-sonnet-4-6",
+CLAUDE = ClaudeFamily("claude", "Claude computer use", "image", PROVIDER, "claude-sonnet-4-6",
                       model_names=(r"^claude-(?:opus|sonnet|haiku)-(?:[4-9]|\d\d)(?!\d)", r"^claude-3[-.]7-sonnet"))

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from agent_app.core.actions import Action
 from agent_app.core.errors import FormatError
 from agent_app.core.families.api import ApiFamily
-from agent_app.core.families.base import COORDINATES, Context, ParsedReply, Sampling
+from agent_app.core.families.base import Context, ParsedReply, Sampling
 from agent_app.core.families.pycode import MAX_ACTIONS, number
 from agent_app.core.keys import normalize_combo
 from agent_app.core.text import one_line
@@ -358,7 +358,7 @@ class GeminiFamily(ApiFamily):
     """Gemini's Computer Use tool over the Gemini API (`google-genai`)."""
 
     name: str = "gemini"
-    label: str = "Gemini Computer Use"
+    label: str = "Gemini computer use"
     coordinates: str = "thousandths"
     provider: str = PROVIDER
     default_model: str = DEFAULT_MODEL
@@ -373,7 +373,7 @@ class GeminiFamily(ApiFamily):
 
     @property
     def description(self) -> str:
-        return f"{self.label}: {COORDINATES[self.coordinates]} (0–999)"
+        return f"{self.label} (API): relative 0–999 of the screen"
 
     def model_image_size(self, width: int, height: int, max_pixels: int | None = None) -> tuple[int, int]:
         """Within Google's recommended 1440x900 (portrait: 900x1440), aspect kept, never enlarged; within
