@@ -94,6 +94,32 @@ def test_doctor_proves_clicks_land_typing_arrives_and_the_model_matches(desktops
     assert lines[3].startswith("✔ clicks") and lines[-2].startswith("– model") and "Everything holds" in lines[-1]
 
 
+def test_a_copied_image_is_put_back_byte_for_byte(desktop, cli, tmp_path):
+    """The person copied an image (an owner offering image/png and no text): typing pastes through the clipboard,
+    and afterwards the same image is there again, not an empty or garbled text."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(buf, format="PNG")
+    image = buf.getvalue()
+    subprocess.run(["xclip", "-selection", "clipboard", "-t", "image/png", "-in"], input=image,
+                   env=desktop.full_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=True)
+
+    def held(target: str) -> bytes:
+        return subprocess.run(["xclip", "-selection", "clipboard", "-out", "-t", target], capture_output=True,
+                              env=desktop.full_env(), timeout=10).stdout
+
+    assert held("TARGETS").split() == [b"TARGETS", b"image/png"]
+    proc, report = doctor(cli, "--no-model")
+    found = checks(report)
+    assert found["typing"]["ok"], found["typing"]
+    assert found["clipboard"]["ok"] and "image (image/png) is back" in found["clipboard"]["summary"]
+    assert held("TARGETS").split() == [b"TARGETS", b"image/png"] and held("image/png") == image
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_doctor_on_the_second_monitor_measures_zero_error_there(two_monitors, app_env, tmp_path):
     from conftest import CLI
 

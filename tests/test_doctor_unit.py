@@ -228,6 +228,17 @@ def test_clipboard_verdicts(before, after, ok):
     assert (check.advice is None) is ok
 
 
+def test_a_copied_image_must_come_back_as_that_image():
+    from agent_app.core.desktop.clipboard import Held
+
+    image = Held(target="image/png", data=b"\x89PNG...")
+    back = clipboard_check(image, Held(target="image/png", data=b"\x89PNG..."), pasted=True)
+    assert back.ok and "image (image/png) is back" in back.summary
+    for after in (Held(), Held(text=""), Held(text="\ufffdPNG..."), Held(target="image/png", data=b"other")):
+        lost = clipboard_check(image, after, pasted=True)
+        assert not lost.ok and "it held an image (image/png)" in lost.summary and lost.advice
+
+
 def test_clipboard_without_a_paste_tool_cannot_be_checked():
     check = clipboard_check(None, None, pasted=False)
     assert not check.ok and "xclip" in check.advice

@@ -246,14 +246,14 @@ class _DeskProbe:
         self.executor.execute(Action("click", *self.to_input(x + w / 2, y + h / 2)), self.check)
         self.surface.next_click(0)
         clipboard = self.executor.clipboard
-        before = clipboard.read()
+        before = clipboard.save()
         refused = None
         try:
             self.executor.execute(Action("type", text=TYPING_TEXT), self.check)
         except ExecutionError as e:  # e.g. no clipboard tool: what did arrive is still the verdict
             refused = str(e)
         got = self._wait_text()
-        after = clipboard.read()
+        after = clipboard.save()
         typing = typing_check(TYPING_TEXT, got, clipboard.available, self.options.platform)
         if refused:
             typing.figures["error"] = refused
