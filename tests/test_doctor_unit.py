@@ -397,6 +397,23 @@ def test_model_check_failures_are_verdicts_not_crashes(server):
     assert check.ok and check.figures["model"] == server.model
 
 
+def test_an_endpoint_refusing_webp_gets_png_and_it_is_remembered_as_a_run_does(app_dirs):
+    from agent_app.core.settings import endpoints
+    from agent_app.testing.scripted_server import ScriptedServer, image_formats
+
+    monitor = Monitor(0, 0, 1920, 1080)
+    with ScriptedServer(image_formats=("png", "jpeg")) as srv:  # refuses WebP as vLLM without WebP support does
+        srv.add(clicks_ok_in("image"), clicks_ok_in("image"))
+        check = model_check(_config(srv), monitor)
+        assert check.ok, check.summary
+        assert "refused WebP" in check.summary and check.figures["image_format"] == "png"
+        assert [image_formats(r["body"]) for r in srv.chat_requests()] == [["webp"], ["png"]]
+        assert endpoints.refuses_webp(srv.base_url)
+        check = model_check(_config(srv), monitor)  # the next check (and run) sends PNG at once
+        assert check.ok and "refused" not in check.summary
+        assert [image_formats(r["body"]) for r in srv.chat_requests()][2:] == [["png"]]
+
+
 # ---------------------------------------------------------------- the report
 def test_report_json_exit_code_and_lines():
     report = DoctorReport([passed("clicks", "9 of 9", max_error_px=0), skipped("model", "no endpoint")], 2.5,
