@@ -250,6 +250,29 @@ def test_help_check_this_computer_shows_the_results_in_a_dialog(qtbot, app_dirs,
     window.strip.close()
 
 
+def test_the_dialogs_findings_are_legible(qapp, qtbot):
+    """What was measured (max error, scale) is the point of the dialog: its text stands out from the background
+    as WCAG asks of body text (≥ 4.5:1), not light grey on grey."""
+    from test_report_legibility import contrast
+
+    from agent_app.core.doctor.report import DoctorReport, failed, passed
+    from agent_app.ui.doctor_dialog import DoctorDialog
+
+    report = DoctorReport([passed("clicks", "9 of 9 clicks on target, max error 0 px; capture/input scale 1×1"),
+                           failed("model", "the model answered in 0–1000", "Choose a model family.")], seconds=1.9)
+    dialog = DoctorDialog(report)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for label in (dialog.rows[0].summary, dialog.rows[1].summary, dialog.rows[1].advice):
+        image = label.grab().toImage()
+        colours = {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
+        background = dialog.grab().toImage().pixelColor(2, dialog.height() // 2).name()
+        ink = max(colours, key=lambda c: contrast(c, background))  # the text's own colour: its darkest pixels
+        assert contrast(ink, background) >= 4.5, (label.text(), ink, background)
+    dialog.close()
+
+
 def test_the_check_waits_for_a_running_task(qtbot, app_dirs, server, desktop):
     from agent_app.core.settings.config import Settings
     from agent_app.ui.main_window import MainWindow
