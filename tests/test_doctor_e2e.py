@@ -141,6 +141,14 @@ def test_doctor_on_the_second_monitor_measures_zero_error_there(two_monitors, ap
     assert "--monitor" in checks(report)["clicks"]["advice"]
 
 
+def test_monitor_0_is_no_monitor_not_the_default_one(cli):
+    """Monitors count from 1 (as for run): `--monitor 0` must not quietly check monitor 1 and say all is well."""
+    proc, report = doctor(cli, "--monitor", "0", "--no-model")
+    assert proc.returncode == 1 and report["monitor"] == 0
+    clicks = checks(report)["clicks"]
+    assert "monitor 0 does not exist" in clicks["summary"] and "--monitor" in clicks["advice"]
+
+
 def test_a_model_answering_in_the_wrong_convention_is_named(desktop, cli, server):
     """UI-TARS-1.5 answers in pixels; this 'model' answers in thousandths, as UI-TARS-1.0 and Doubao do."""
     server.add(clicks_ok_in("thousandths"), clicks_ok_in("thousandths"))
