@@ -7,6 +7,7 @@ display, and together they stay within seconds.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -30,6 +31,7 @@ WINDOW_SHOWS_S = 3.0
 TEXT_SETTLES_S = 0.5
 TEXT_ARRIVES_S = 4.0
 CANCELLED = "the check was cancelled"
+log = logging.getLogger(__name__)
 
 
 class Surface(Protocol):
@@ -130,7 +132,8 @@ def _start_model_check(options: DoctorOptions, monitor: Monitor | None, out: lis
             out.append(model_check(config, monitor or NOMINAL_MONITOR, check))
         except Stopped:
             out.append(failed("model", CANCELLED, "Run the check again and let it finish."))
-        except Exception as e:  # noqa: BLE001 - a verdict, never a crash
+        except Exception as e:  # a verdict, never a crash
+            log.exception("the model check failed")  # the advice sends the person to the log file: it must be there
             out.append(failed("model", f"the model check failed: {type(e).__name__}: {e}",
                               "Run the check again; if it keeps failing, report it with the log file."))
 
