@@ -607,7 +607,8 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO) -> int:
     settings, problems = Settings.load_for_command_line()  # as `run` reads them
     for problem in problems:
         _err(f"warning: {problem}")
-    options = DoctorOptions(monitor=args.monitor or settings.monitor, run_config=doctor_config(args, settings))
+    monitor = settings.monitor if args.monitor is None else args.monitor  # --monitor 0 is no monitor, not 'default'
+    options = DoctorOptions(monitor=monitor, run_config=doctor_config(args, settings))
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         report = run_doctor(options, None)  # no display: no window; the report says so
     else:

@@ -94,6 +94,32 @@ def test_doctor_proves_clicks_land_typing_arrives_and_the_model_matches(desktops
     assert lines[3].startswith("✔ clicks") and lines[-2].startswith("– model") and "Everything holds" in lines[-1]
 
 
+def test_a_copied_image_is_put_back_byte_for_byte(desktop, cli, tmp_path):
+    """The person copied an image (an owner offering image/png and no text): typing pastes through the clipboard,
+    and afterwards the same image is there again, not an empty or garbled text."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(buf, format="PNG")
+    image = buf.getvalue()
+    subprocess.run(["xclip", "-selection", "clipboard", "-t", "image/png", "-in"], input=image,
+                   env=desktop.full_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=True)
+
+    def held(target: str) -> bytes:
+        return subprocess.run(["xclip", "-selection", "clipboard", "-out", "-t", target], capture_output=True,
+                              env=desktop.full_env(), timeout=10).stdout
+
+    assert held("TARGETS").split() == [b"TARGETS", b"image/png"]
+    proc, report = doctor(cli, "--no-model")
+    found = checks(report)
+    assert found["typing"]["ok"], found["typing"]
+    assert found["clipboard"]["ok"] and "image (image/png) is back" in found["clipboard"]["summary"]
+    assert held("TARGETS").split() == [b"TARGETS", b"image/png"] and held("image/png") == image
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_doctor_on_the_second_monitor_measures_zero_error_there(two_monitors, app_env, tmp_path):
     from conftest import CLI
 
@@ -113,6 +139,14 @@ def test_doctor_on_the_second_monitor_measures_zero_error_there(two_monitors, ap
     proc, report = doctor(cli, "--monitor", "3")
     assert proc.returncode == 1 and "monitor 3 does not exist" in checks(report)["clicks"]["summary"]
     assert "--monitor" in checks(report)["clicks"]["advice"]
+
+
+def test_monitor_0_is_no_monitor_not_the_default_one(cli):
+    """Monitors count from 1 (as for run): `--monitor 0` must not quietly check monitor 1 and say all is well."""
+    proc, report = doctor(cli, "--monitor", "0", "--no-model")
+    assert proc.returncode == 1 and report["monitor"] == 0
+    clicks = checks(report)["clicks"]
+    assert "monitor 0 does not exist" in clicks["summary"] and "--monitor" in clicks["advice"]
 
 
 def test_a_model_answering_in_the_wrong_convention_is_named(desktop, cli, server):
@@ -222,6 +256,29 @@ def test_help_check_this_computer_shows_the_results_in_a_dialog(qtbot, app_dirs,
     assert [c["name"] for c in copied["checks"]] == ALL
     dialog.close()
     window.strip.close()
+
+
+def test_the_dialogs_findings_are_legible(qapp, qtbot):
+    """What was measured (max error, scale) is the point of the dialog: its text stands out from the background
+    as WCAG asks of body text (≥ 4.5:1), not light grey on grey."""
+    from test_report_legibility import contrast
+
+    from agent_app.core.doctor.report import DoctorReport, failed, passed
+    from agent_app.ui.doctor_dialog import DoctorDialog
+
+    report = DoctorReport([passed("clicks", "9 of 9 clicks on target, max error 0 px; capture/input scale 1×1"),
+                           failed("model", "the model answered in 0–1000", "Choose a model family.")], seconds=1.9)
+    dialog = DoctorDialog(report)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for label in (dialog.rows[0].summary, dialog.rows[1].summary, dialog.rows[1].advice):
+        image = label.grab().toImage()
+        colours = {image.pixelColor(x, y).name() for x in range(image.width()) for y in range(image.height())}
+        background = dialog.grab().toImage().pixelColor(2, dialog.height() // 2).name()
+        ink = max(colours, key=lambda c: contrast(c, background))  # the text's own colour: its darkest pixels
+        assert contrast(ink, background) >= 4.5, (label.text(), ink, background)
+    dialog.close()
 
 
 def test_the_check_waits_for_a_running_task(qtbot, app_dirs, server, desktop):

@@ -228,6 +228,17 @@ def test_clipboard_verdicts(before, after, ok):
     assert (check.advice is None) is ok
 
 
+def test_a_copied_image_must_come_back_as_that_image():
+    from agent_app.core.desktop.clipboard import Held
+
+    image = Held(target="image/png", data=b"\x89PNG...")
+    back = clipboard_check(image, Held(target="image/png", data=b"\x89PNG..."), pasted=True)
+    assert back.ok and "image (image/png) is back" in back.summary
+    for after in (Held(), Held(text=""), Held(text="\ufffdPNG..."), Held(target="image/png", data=b"other")):
+        lost = clipboard_check(image, after, pasted=True)
+        assert not lost.ok and "it held an image (image/png)" in lost.summary and lost.advice
+
+
 def test_clipboard_without_a_paste_tool_cannot_be_checked():
     check = clipboard_check(None, None, pasted=False)
     assert not check.ok and "xclip" in check.advice
@@ -384,6 +395,39 @@ def test_model_check_failures_are_verdicts_not_crashes(server):
     server.add(clicks_ok_in("image"))
     check = model_check(_config(server, model=""), monitor)  # no name: the endpoint's first model, as run does
     assert check.ok and check.figures["model"] == server.model
+
+
+def test_an_endpoint_refusing_webp_gets_png_and_it_is_remembered_as_a_run_does(app_dirs):
+    from agent_app.core.settings import endpoints
+    from agent_app.testing.scripted_server import ScriptedServer, image_formats
+
+    monitor = Monitor(0, 0, 1920, 1080)
+    with ScriptedServer(image_formats=("png", "jpeg")) as srv:  # refuses WebP as vLLM without WebP support does
+        srv.add(clicks_ok_in("image"), clicks_ok_in("image"))
+        check = model_check(_config(srv), monitor)
+        assert check.ok, check.summary
+        assert "refused WebP" in check.summary and check.figures["image_format"] == "png"
+        assert [image_formats(r["body"]) for r in srv.chat_requests()] == [["webp"], ["png"]]
+        assert endpoints.refuses_webp(srv.base_url)
+        check = model_check(_config(srv), monitor)  # the next check (and run) sends PNG at once
+        assert check.ok and "refused" not in check.summary
+        assert [image_formats(r["body"]) for r in srv.chat_requests()][2:] == [["png"]]
+
+
+def test_a_model_check_that_breaks_is_a_verdict_and_its_traceback_is_in_the_log(server, monkeypatch, caplog):
+    """Its advice says to report it with the log file, so the log file must hold what went wrong."""
+    import agent_app.core.doctor.model_check as model_check_module
+    from agent_app.core.doctor.runner import DoctorOptions, run_doctor
+
+    def broken(*args, **kwargs):
+        raise ImportError("cannot import name 'x' from partially initialized module 'y'")
+
+    monkeypatch.setattr(model_check_module, "model_check", broken)
+    report = run_doctor(DoctorOptions(run_config=_config(server), platform="linux", env={}), None)
+    model = report.get("model")
+    assert not model.ok and "the model check failed: ImportError" in model.summary and "log file" in model.advice
+    logged = [r for r in caplog.records if r.message == "the model check failed"]
+    assert logged and logged[0].exc_info and logged[0].exc_info[0] is ImportError
 
 
 # ---------------------------------------------------------------- the report

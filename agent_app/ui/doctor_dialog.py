@@ -32,7 +32,7 @@ QLabel#doctorHeadline { font-size: 12pt; font-weight: 600; padding: 8px 10px; bo
 QLabel#doctorHeadline[ok="true"] { background: #ebfbee; color: #2b8a3e; border: 1px solid #b2f2bb; }
 QLabel#doctorHeadline[ok="false"] { background: #fff5f5; color: #c92a2a; border: 1px solid #ffc9c9; }
 QLabel#doctorCheck { font-weight: 600; }
-QLabel#doctorSummary { color: palette(dark); }
+QLabel#doctorSummary { color: palette(window-text); }
 QLabel#doctorAdvice { color: #a61e4d; }
 """
 

@@ -309,11 +309,11 @@ class PyAutoGUIExecutor:
             self.press_keys(("enter",))
 
     def _paste(self, text: str) -> None:
-        saved = self.clipboard.read()
+        saved = self.clipboard.save()  # the person's text, or the image they copied
         self.clipboard.write(text)
         self.press_keys(self.paste_keys)
         time.sleep(PASTE_SETTLE_S)
-        self.clipboard.write(saved if saved is not None else "")  # an empty clipboard stays empty: no typed text left
+        self.clipboard.restore(saved)  # an empty clipboard stays empty: no typed text left
 
     def _do_scroll(self, action: Action, check: Callable[[], None]) -> None:
         if action.has_point:

@@ -83,14 +83,16 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def screenshot_url(image, model_size: tuple[int, int], monitor: Monitor, base_url: str = "") -> str:
-    """The picture sized and encoded as a run's capture is."""
+def screenshot_url(image, model_size: tuple[int, int], monitor: Monitor, base_url: str = "",
+                   png: bool = False) -> str:
+    """The picture sized and encoded as a run's capture is (`png`: as a run's after the endpoint refused WebP)."""
     from agent_app.core import images
     from agent_app.core.desktop.capture import screenshot
     from agent_app.core.settings import endpoints
 
     size = images.send_size(image.size, (monitor.width, monitor.height), model_size)
-    encoding = images.encoding_for(base_url, endpoints.refuses_webp(base_url)) if base_url else images.PNG
+    refuses = png or endpoints.refuses_webp(base_url)
+    encoding = images.encoding_for(base_url, refuses) if base_url else images.PNG
     return screenshot(image, size, encoding, monitor).data_url
 
 
@@ -153,11 +155,12 @@ def model_verdict(family_name: str, family: Family, families: dict[str, Family],
 
 def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda: None) -> Check:
     """Ask the configured model to click the button on our picture; never raises (failures become verdicts)."""
-    from agent_app.core.client import ModelClient
+    from agent_app.core.client import ImageFormatError, ModelClient
     from agent_app.core.errors import AgentAppError, ConfigError, FormatError, UnplacedModelError
     from agent_app.core.families.registry import FAMILIES
     from agent_app.core.history import History
     from agent_app.core.runner import choose_family, resolve_model
+    from agent_app.core.settings import endpoints
 
     if problem := settings_problem(run_config):
         return failed("model", "the endpoint settings are not usable", problem[0].upper() + problem[1:] + ".")
@@ -179,7 +182,8 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
         return failed("model", f"the model cannot be asked: {e}",
                       "Fix the endpoint (Settings → Test connection says what is wrong), then run the check again.")
     model_size = family.model_image_size(monitor.width, monitor.height, run_config.max_pixels)
-    url = screenshot_url(draw_screen(monitor.width, monitor.height), model_size, monitor, run_config.base_url)
+    picture = draw_screen(monitor.width, monitor.height)
+    url = screenshot_url(picture, model_size, monitor, run_config.base_url)
     if family.provider is not None:  # the provider's own key, as a run takes it
         from agent_app.core.settings.keychain import resolve_api_key
 
@@ -189,10 +193,19 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
     except ConfigError as e:  # e.g. the provider's SDK is not installed: its one line says how to install it
         return failed("model", f"the model cannot be asked: {e}", "Do what the message says, then run the check again.")
     reply_text = ""
+    webp_refused = False
     try:
         history = History.for_family(family, 1)
-        messages = history.messages(family, Context(TASK, run_config.language, model_size), url)
-        reply = client.complete(messages, check)
+        context = Context(TASK, run_config.language, model_size)
+        try:
+            reply = client.complete(history.messages(family, context, url), check)
+        except ImageFormatError:
+            if url.startswith("data:image/png"):
+                raise
+            webp_refused = True  # as a run does: PNG for this endpoint from now on, and ask again
+            endpoints.remember_refuses_webp(run_config.base_url)
+            url = screenshot_url(picture, model_size, monitor, run_config.base_url, png=True)
+            reply = client.complete(history.messages(family, context, url), check)
         reply_text = reply.text
         parsed = family.parse(reply.text)
     except FormatError as e:
@@ -209,6 +222,10 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
     check_result = model_verdict(run_config.model_family, family, FAMILIES, action, monitor, model_size, reply_text)
     check_result.figures["model"] = run_config.model
     check_result.figures["request_ms"] = round(reply.request_ms)
+    check_result.figures["image_format"] = url[len("data:image/"):url.index(";")]
+    if webp_refused:
+        check_result.figures["webp_refused"] = True
+        check_result.summary += " (the endpoint refused WebP: it gets PNG from now on)"
     if run_config.model_family_chosen:
         check_result.figures["family_chosen"] = run_config.model_family_chosen
     return check_result

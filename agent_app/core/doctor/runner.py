@@ -7,6 +7,7 @@ display, and together they stay within seconds.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -30,6 +31,7 @@ WINDOW_SHOWS_S = 3.0
 TEXT_SETTLES_S = 0.5
 TEXT_ARRIVES_S = 4.0
 CANCELLED = "the check was cancelled"
+log = logging.getLogger(__name__)
 
 
 class Surface(Protocol):
@@ -130,7 +132,8 @@ def _start_model_check(options: DoctorOptions, monitor: Monitor | None, out: lis
             out.append(model_check(config, monitor or NOMINAL_MONITOR, check))
         except Stopped:
             out.append(failed("model", CANCELLED, "Run the check again and let it finish."))
-        except Exception as e:  # noqa: BLE001 - a verdict, never a crash
+        except Exception as e:  # a verdict, never a crash
+            log.exception("the model check failed")  # the advice sends the person to the log file: it must be there
             out.append(failed("model", f"the model check failed: {type(e).__name__}: {e}",
                               "Run the check again; if it keeps failing, report it with the log file."))
 
@@ -246,14 +249,14 @@ class _DeskProbe:
         self.executor.execute(Action("click", *self.to_input(x + w / 2, y + h / 2)), self.check)
         self.surface.next_click(0)
         clipboard = self.executor.clipboard
-        before = clipboard.read()
+        before = clipboard.save()
         refused = None
         try:
             self.executor.execute(Action("type", text=TYPING_TEXT), self.check)
         except ExecutionError as e:  # e.g. no clipboard tool: what did arrive is still the verdict
             refused = str(e)
         got = self._wait_text()
-        after = clipboard.read()
+        after = clipboard.save()
         typing = typing_check(TYPING_TEXT, got, clipboard.available, self.options.platform)
         if refused:
             typing.figures["error"] = refused

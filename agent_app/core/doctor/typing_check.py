@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent_app.core.desktop.clipboard import Held
 from agent_app.core.doctor.report import Check, failed, passed
 
 # Every path the executor takes: keyed ASCII, pasted non-ASCII (accents, CJK, emoji), the characters X11 mangles
@@ -61,18 +62,26 @@ def typing_check(expected: str, got: str | None, clipboard_tool: bool, platform:
                   advice, **figures)
 
 
-def clipboard_check(before: str | None, after: str | None, pasted: bool) -> Check:
-    """The person's clipboard after typing must be what it was (nothing, if it held nothing)."""
-    figures = {"held_text_before": before is not None, "pasted": pasted}
-    restored = after == before or (before is None and after in (None, ""))
+def clipboard_check(before: Held | str | None, after: Held | str | None, pasted: bool) -> Check:
+    """The person's clipboard after typing must be what it was: the same text, the same image, or nothing."""
+    before, after = _held(before), _held(after)
+    figures = {"held_before": before.describe(), "held_text_before": before.text is not None, "pasted": pasted}
+    restored = after == before or (before.empty and after.empty)
     if not pasted:
         return failed("clipboard", "nothing was pasted, so restoring could not be checked", (
             "Install xclip (sudo apt install xclip) so non-ASCII text can be pasted, then run the check again."),
             **figures)
     if restored:
-        what = "its text is back" if before else "it is empty again, as it was"
+        what = ("its text is back" if before.text else "it is empty again, as it was" if before.empty
+                else f"{before.describe()} is back, byte for byte")
         return passed("clipboard", f"restored after pasting: {what}", **figures)
-    left = "the typed text" if after and after in TYPING_TEXT else "something else"
-    return failed("clipboard", f"not restored after pasting: it now holds {left}", (
+    figures["held_after"] = after.describe()
+    left = ("the typed text" if after.text and after.text in TYPING_TEXT
+            else "nothing" if after.empty else after.describe() if after.data is not None else "other text")
+    return failed("clipboard", f"not restored after pasting: it held {before.describe()}, it now holds {left}", (
         "Report this (agent-app should put your clipboard back); meanwhile copy again what you had copied."),
         **figures)
+
+
+def _held(value: Held | str | None) -> Held:
+    return value if isinstance(value, Held) else Held(text=value)
