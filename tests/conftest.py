@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from desktop import KEY_ENV, Desktop, Session, isolated_env
 
+import agent_app.ui  # noqa: F401  (before pytest-qt brings Qt in: see agent_app/ui/__init__.py)
 from agent_app.testing.scripted_server import ScriptedServer
 
 
