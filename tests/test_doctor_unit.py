@@ -417,14 +417,17 @@ def test_an_endpoint_refusing_webp_gets_png_and_it_is_remembered_as_a_run_does(a
 def test_a_model_check_that_breaks_is_a_verdict_and_its_traceback_is_in_the_log(server, monkeypatch, caplog):
     """Its advice says to report it with the log file, so the log file must hold what went wrong."""
     import agent_app.core.doctor.model_check as model_check_module
-    from agent_app.core.doctor.runner import DoctorOptions, run_doctor
+    from agent_app.core.doctor.runner import DoctorOptions, _start_model_check
 
     def broken(*args, **kwargs):
         raise ImportError("cannot import name 'x' from partially initialized module 'y'")
 
     monkeypatch.setattr(model_check_module, "model_check", broken)
-    report = run_doctor(DoctorOptions(run_config=_config(server), platform="linux", env={}), None)
-    model = report.get("model")
+    found: list = []  # the model check alone: the whole doctor would load this process's keyring backend for good
+    thread = _start_model_check(DoctorOptions(run_config=_config(server), platform="linux", env={}),
+                                Monitor(0, 0, 1920, 1080), found, lambda: False)
+    thread.join(10)
+    [model] = found
     assert not model.ok and "the model check failed: ImportError" in model.summary and "log file" in model.advice
     logged = [r for r in caplog.records if r.message == "the model check failed"]
     assert logged and logged[0].exc_info and logged[0].exc_info[0] is ImportError
