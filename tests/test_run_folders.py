@@ -71,6 +71,11 @@ DAMAGE = {  # name: (damage, the reason a listing gives, step lines still readab
     "last line cut inside a multi-byte character": (_cut_inside_multibyte, "line 4 is cut off", 2),
     "header with wrong types": (_edit_line(1, lambda h: h.update(started="yesterday", task=5)),
                                 "line 1 (header line): 'task' is not text", 2),
+    # a start no date can show: `runs list` and the History window failed on it, for every run
+    "header with a start time out of range": (_edit_line(1, lambda h: h.update(started=1e20)),
+                                               "line 1 (header line): 'started' is not a time", 2),
+    "header with a start time before 1970": (_edit_line(1, lambda h: h.update(started=-1e15)),
+                                             "line 1 (header line): 'started' is not a time", 2),
     "header setting of the wrong type": (_edit_line(1, lambda h: h["settings"].update(history_images="abc")),
                                          "line 1 (header line): setting 'history_images' is not a whole number", 2),
     "no header": (lambda run: (run / "trajectory.jsonl").write_bytes(b"".join(_lines(run)[1:])),

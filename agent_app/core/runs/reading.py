@@ -85,12 +85,25 @@ def line_problem(line: dict[str, Any]) -> str | None:
     name = line.get("screenshot")  # a plain file name in the run folder, never a path elsewhere
     if isinstance(name, str) and (not name or Path(name).name != name or name in (".", "..")):
         return "'screenshot' is not a file name in the run folder"
+    if kind == "header" and not _is_time(line["started"]):
+        return "'started' is not a time"
     if kind == "header" and isinstance(line.get("settings"), dict):
         hints = field_types(RunConfig)
         for key, value in line["settings"].items():
             if key in hints and not fits(value, hints[key]):
                 return f"setting {key!r} is not {describe(hints[key])}"
     return None
+
+
+def _is_time(seconds: float) -> bool:
+    """Can `seconds` since the epoch be shown as a local date (what listings do with a run's start)?"""
+    import datetime as dt
+
+    try:
+        dt.datetime.fromtimestamp(seconds)
+    except (ValueError, OverflowError, OSError):
+        return False
+    return seconds >= 0
 
 
 @dataclass
