@@ -16,7 +16,7 @@ from records import Picture, can_mount, fill_disk, limit_file_size, make_run, mo
 
 from agent_app.core.errors import RecordingError
 from agent_app.core.runs import reading
-from agent_app.core.runs.export import export_runs
+from agent_app.core.runs.export import export_runs, run_samples
 from agent_app.core.runs.recorder import Recorder
 from agent_app.core.runs.report import render_report
 
@@ -143,6 +143,28 @@ def test_damaged_runs_do_not_hide_the_others(damaged_runs, tmp_path):
     assert [r["run_id"] for r in summary.runs] == [good.name] and summary.samples == 2
     summary = export_runs([], runs_dir, tmp_path / "out-any", status="any")
     assert len(summary.runs) == len(damaged) + 1
+
+
+@pytest.mark.parametrize("name", list(DAMAGE))
+def test_a_damaged_run_exports_only_samples_exactly_as_the_model_got_them(tmp_path, name):
+    """Export rebuilds each request by replaying the run: after a lost line (or without the header) it would
+    rebuild requests the model never got (an earlier step missing from the context, an empty task). So a damaged
+    run gives exactly its twin's samples up to the first damage, and a run whose header is lost gives none."""
+    damage, _reason, _steps = DAMAGE[name]
+    twin, run = (make_run(tmp_path / folder, "same task", answer="Grüße, 世界") for folder in ("twin", "runs"))
+    damage(run)
+    expected, _ = run_samples(twin, "images/r")
+    got, facts = run_samples(run, "images/r")
+    assert [s.record for s in got] == [s.record for s in expected[: len(got)]]
+    log = reading.read_run(run)
+    if not log.lines or log.lines[0].get("kind") != "header" or log.intact == 0:
+        assert got == [] and facts["left_out"].startswith("the task and settings the model was given cannot be read (")
+    elif name == "last line cut inside a multi-byte character":  # only the end line was lost: every step exports
+        assert len(got) == 2 and "after_damage" not in facts
+    else:
+        steps_before = sum(1 for x in log.lines[: log.intact] if x["kind"] == "step")
+        assert len(got) == steps_before
+        assert facts.get("after_damage", 0) == reading.run_info(run).steps - steps_before
 
 
 def test_the_cli_lists_shows_and_exports_around_damage(damaged_runs, cli_nodisplay, tmp_path):

@@ -112,6 +112,14 @@ class RunLog:
 
     lines: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # How many of `lines` came before the first damage (None: no damage). Those are exactly what the run wrote;
+    # after a line that was lost, a replay no longer knows what the model was sent.
+    intact: int | None = None
+
+    def problem(self, text: str) -> None:
+        if self.intact is None:
+            self.intact = len(self.lines)
+        self.problems.append(text)
 
     @property
     def damage(self) -> str | None:
@@ -128,13 +136,13 @@ def read_run(run_dir: Path) -> RunLog:
     try:
         data = (Path(run_dir) / TRAJECTORY).read_bytes()
     except FileNotFoundError:
-        log.problems.append(f"no {TRAJECTORY}")
+        log.problem(f"no {TRAJECTORY}")
         return log
     except OSError as e:
-        log.problems.append(f"cannot read {TRAJECTORY} ({e.strerror or e})")
+        log.problem(f"cannot read {TRAJECTORY} ({e.strerror or e})")
         return log
     if not data.strip():
-        log.problems.append(f"{TRAJECTORY} is empty")
+        log.problem(f"{TRAJECTORY} is empty")
         return log
     raws = data.split(b"\n")
     header_damaged = False
@@ -145,23 +153,24 @@ def read_run(run_dir: Path) -> RunLog:
         try:
             obj = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as e:
-            log.problems.append(f"line {number} is cut off" if cut else f"line {number} is not UTF-8 (byte {e.start})")
+            log.problem(f"line {number} is cut off" if cut else f"line {number} is not UTF-8 (byte {e.start})")
             continue
         except (ValueError, RecursionError):
-            log.problems.append(f"line {number} is cut off" if cut else f"line {number} is not valid JSON")
+            log.problem(f"line {number} is cut off" if cut else f"line {number} is not valid JSON")
             continue
         if not isinstance(obj, dict):
-            log.problems.append(f"line {number} is {json_kind(obj)}, not an object")
+            log.problem(f"line {number} is {json_kind(obj)}, not an object")
             continue
         if problem := line_problem(obj):
             kind = obj.get("kind")
             header_damaged |= kind == "header"
             what = f"{kind} line" if isinstance(kind, str) and kind in LINE_TYPES else "line"
-            log.problems.append(f"line {number} ({what}): {problem}")
+            log.problem(f"line {number} ({what}): {problem}")
             continue
         log.lines.append(obj)
     if (not log.lines or log.lines[0].get("kind") != "header") and not header_damaged:
-        log.problems.append("no header line (the task and settings)")
+        log.problem("no header line (the task and settings)")
+        log.intact = 0
     return log
 
 
