@@ -230,11 +230,23 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(e), 1, summary_to)
     except KeyboardInterrupt as e:
         return _stopped(e, summary_to)
+    except BrokenPipeError:  # whoever read stdout went away (`runs list | head`): nothing is wrong here
+        _quiet_stdout()
+        return 0
     except Exception as e:  # the person gets one line; the traceback goes to the log
         log.exception("internal error")
         return _fail(f"internal error: {type(e).__name__}: {e} (details in {log_path()})", 1, summary_to)
     build_parser().print_help()
     return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _stopped(interrupt: KeyboardInterrupt, summary_to: TextIO | None) -> int:

@@ -164,6 +164,22 @@ def test_runs_list_columns_line_up(cli_nodisplay, tmp_path):
     assert "写一首关于秋天的诗" in proc.stdout and "(task unknown)  [no trajectory.jsonl]" in proc.stdout
 
 
+def test_runs_list_into_a_closed_pipe_is_no_error(cli_nodisplay, tmp_path):
+    """`agent-app runs list | head -1`: the reader may be gone before the table is written."""
+    import os
+
+    runs_dir = tmp_path / "runs"
+    make_run(runs_dir, "one")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run(cli_nodisplay.command("runs", "list", "--runs-dir", str(runs_dir)), stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=cli_nodisplay.full_env(), timeout=60)
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
 def test_runs_show_takes_a_unique_prefix_and_names_the_matches_of_an_ambiguous_one(cli_nodisplay, tmp_path):
     runs_dir = tmp_path / "runs"
     ids = {"alpha": "20260101-120000-alpha", "alpha again": "20260101-120000-alpha-1",
