@@ -99,6 +99,11 @@ DAMAGE = {  # name: (damage, the reason a listing gives, step lines still readab
     "a line nested too deep": (_insert_line(3, b"[" * 100_000 + b"]" * 100_000), "line 3 is not valid JSON", 2),
     "a number too long to read": (_replace_line(2, b'{"kind": "step", "step": ' + b"9" * 5000 + b"}"),
                                   "line 2 is not valid JSON", 1),
+    # a number Qt cannot carry: replaying the run broke the viewer's step list and detail pane
+    "a step numbered beyond 64 bits": (_edit_line(2, lambda s: s.update(step=10**30)),
+                                       "line 2 (step line): a whole number beyond 64 bits", 1),
+    "a usage count beyond 64 bits": (_edit_line(3, lambda s: s["usage"].update(prompt_tokens=-(10**20))),
+                                     "line 3 (step line): a whole number beyond 64 bits", 1),
     "no trajectory.jsonl": (lambda run: (run / "trajectory.jsonl").unlink(), "no trajectory.jsonl", 0),
 }
 
@@ -388,3 +393,22 @@ def test_report_regeneration_leaves_no_temporary_file_when_it_cannot_write(tmp_p
         with pytest.raises(RecordingError, match="cannot write the report"):
             reading.ensure_report(run)
         assert not (run / "report.html.tmp").exists()
+
+
+@pytest.mark.x11
+def test_a_run_with_a_number_beyond_64_bits_replays_what_can_be_read(qtbot, qapp, app_dirs, tmp_path):
+    """Each step goes to the viewer through Qt, which cannot carry such a number: the step list and detail pane
+    raised OverflowError on every paint. The line is left out as damaged; the other step replays."""
+    from agent_app.core.settings.config import Settings
+    from agent_app.ui.main_window import MainWindow
+    from agent_app.ui.models import LineRole
+
+    run = make_run(tmp_path / "runs", "huge step number")
+    _edit_line(2, lambda s: s.update(step=10**30))(run)
+    window = MainWindow(Settings(runs_dir=str(tmp_path / "runs")))
+    qtbot.addWidget(window)
+    assert window.open_run(run)
+    lines = [window.steps.index(r, 0).data(LineRole) for r in range(window.steps.rowCount())]
+    assert [line["step"] for line in lines] == [2]
+    assert "Damaged: line 2 (step line): a whole number beyond 64 bits" in window.banner.text.text()
+    window.strip.close()

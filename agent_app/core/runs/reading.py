@@ -63,11 +63,28 @@ def _fields_problem(obj: dict[str, Any], types: dict[str, Any], optional: tuple[
     return None
 
 
+def _holds_huge_int(value: Any) -> bool:
+    """Does `value` hold a whole number beyond 64 bits? The viewer hands each line to Qt, which cannot carry one:
+    a step numbered 1e30 broke the replay's step list and detail pane."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, int) and not -(2**63) <= item < 2**63:
+            return True
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
+
+
 def line_problem(line: dict[str, Any]) -> str | None:
     """Why a trajectory line cannot be used, in words; None when it can."""
     kind = line.get("kind")
     if not isinstance(kind, str):
         return "no 'kind'"
+    if _holds_huge_int(line):
+        return "a whole number beyond 64 bits"
     types = LINE_TYPES.get(kind)
     if types is None:
         return None
