@@ -171,6 +171,28 @@ def _failed_run(error: str, run_dir: str = "", steps: int = 0, status: str = "er
     return {"status": status, "steps": steps, "run_dir": run_dir, "final_answer": None, "error": error}
 
 
+def _stop_signals() -> list[signal.Signals]:
+    """The signals that end a run the way Stop does: Ctrl+C, `kill`, and the terminal going away (SIGHUP, where
+    the platform has it). Left to their default, SIGTERM and SIGHUP end the process on the spot, with a button the
+    agent holds still down and no summary."""
+    return [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+
+def _interrupt_on_signals() -> None:
+    """Until a run can stop itself (`cmd_run`), a stop signal ends the command at once, as Ctrl+C does."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+    for sig in _stop_signals():
+        signal.signal(sig, interrupt)
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Does a `run` command line ask for --json (argparse also takes an unambiguous prefix such as --js)?"""
+    return bool(argv) and argv[0] == "run" and any(len(a) >= 3 and "--json".startswith(a) for a in argv[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     from agent_app.core.heap import limit_arenas
@@ -183,10 +205,14 @@ def main(argv: list[str] | None = None) -> int:
         from agent_app.ui.app import main as app_main
 
         return app_main([])
+    if argv[0] == "run":
+        _interrupt_on_signals()
     try:
         args = build_parser().parse_args(argv)
     except ConfigError as e:
-        return _fail(str(e), 2, sys.stdout if argv[0] == "run" and "--json" in argv else None)
+        return _fail(str(e), 2, sys.stdout if _wants_json(argv) else None)
+    except KeyboardInterrupt as e:
+        return _stopped(e, sys.stdout if _wants_json(argv) else None)
     out = _json_stdout() if getattr(args, "json", False) else sys.stdout
     summary_to = out if args.command == "run" and args.json else None  # a run's JSON summary, whatever happens
     try:
@@ -204,13 +230,34 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(e), 2, summary_to)
     except AgentAppError as e:
         return _fail(str(e), 1, summary_to)
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as e:
+        return _stopped(e, summary_to)
+    except BrokenPipeError:  # whoever read stdout went away (`runs list | head`): nothing is wrong here
+        _quiet_stdout()
+        return 0
     except Exception as e:  # the person gets one line; the traceback goes to the log
         log.exception("internal error")
         return _fail(f"internal error: {type(e).__name__}: {e} (details in {log_path()})", 1, summary_to)
     build_parser().print_help()
     return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _stopped(interrupt: KeyboardInterrupt, summary_to: TextIO | None) -> int:
+    """A stop signal before the run could stop itself: one line on stderr, with `run --json` the summary too."""
+    message = str(interrupt) or "stopped by SIGINT"
+    _err(f"stopped: {message}")
+    if summary_to is not None:
+        _print_json(summary_to, _failed_run(message, status="stopped"))
+    return 130
 
 
 def _fail(message: str, code: int, summary_to: TextIO | None) -> int:
@@ -362,18 +409,20 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     previous: dict[int, Any] = {}
 
     def on_signal(signum: int, frame: Any) -> None:
+        reason = f"stopped by {signal.Signals(signum).name}"
         if control.stop_requested:  # a second Ctrl+C: leave now (every finished step is already on disk)
-            raise KeyboardInterrupt
-        control.stop(f"stopped by {signal.Signals(signum).name}")
+            raise KeyboardInterrupt(reason)
+        control.stop(reason)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _stop_signals():
         previous[sig] = signal.signal(sig, on_signal)
     try:
         try:
             result = run_task(run_config(args), control, [progress])
-        except KeyboardInterrupt:  # a second Ctrl+C: every finished step is on disk already
+        except KeyboardInterrupt as e:  # a second Ctrl+C: every finished step is on disk already
             if args.json:
-                _print_json(out, _failed_run("stopped by SIGINT", progress.run_dir, progress.steps, "stopped"))
+                _print_json(out, _failed_run(str(e) or "stopped by SIGINT", progress.run_dir, progress.steps,
+                                             "stopped"))
             return 130
     finally:
         for sig, handler in previous.items():

@@ -1,5 +1,5 @@
-"""The real app ends cleanly when the session ends it: SIGTERM (logout, `kill`) or SIGINT during a run stops the
-run as Stop does — the end line says stopped, the steps taken are intact — and the program exits 0."""
+"""The real app ends cleanly when the session ends it: SIGTERM (logout, `kill`), SIGINT or SIGHUP during a run stops
+the run as Stop does — the end line says stopped, the steps taken are intact — and the program exits 0."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _end_line(runs: Path, timeout: float = 20) -> tuple[dict, list[dict]]:
 
 
 @pytest.mark.x11
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])  # SIGHUP: its terminal closed
 def test_a_signal_mid_run_stops_the_run_and_quits(desktop, app_env, server, sig):
     server.add(FIRST, {"text": FIRST, "delay": 60})  # the second request hangs: the signal comes while it waits
     config, runs = Path(app_env["AGENT_APP_CONFIG_DIR"]), Path(app_env["AGENT_APP_DATA_DIR"]) / "runs"

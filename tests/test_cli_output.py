@@ -91,6 +91,7 @@ def test_json_is_alone_on_stdout_whatever_else_writes_there(desktop, cli, server
     (["run", "x", "--json", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     (["run", "--json"], "say what to do"),
     (["run", "x", "--json", "--preset", "nope"], "no saved task named 'nope'"),
+    (["run", "x", "--js", "--max-steps", "abc"], "invalid int value"),  # argparse takes --js for --json
 ])
 def test_usage_errors_with_json_print_one_json_object(cli_nodisplay, args, message):
     proc = cli_nodisplay.run(*args)
@@ -99,6 +100,33 @@ def test_usage_errors_with_json_print_one_json_object(cli_nodisplay, args, messa
     summary = _only_json(proc.stdout)
     assert summary == {"status": "error", "steps": 0, "run_dir": "", "final_answer": None,
                        "error": summary["error"]} and message in summary["error"]
+
+
+SIGNAL_EARLY = """
+import os, signal, sys
+import agent_app.cli as cli
+real, sig = cli.build_parser, getattr(signal, sys.argv.pop(1))
+
+def parser_then_signal():
+    os.kill(os.getpid(), sig)  # arrives while the command line is being read
+    return real()
+
+cli.build_parser = parser_then_signal
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_stop_signal_before_the_run_starts_still_prints_one_json_object(cli_nodisplay, sig):
+    """Before the run can stop itself, Ctrl+C was a traceback and SIGTERM/SIGHUP ended the process silently."""
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_EARLY, sig, "run", "x", "--json", "--base-url",
+                           "http://127.0.0.1:9/v1", "--runs-dir", str(cli_nodisplay.runs_dir)],
+                          env=cli_nodisplay.full_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == f"agent-app: stopped: stopped by {sig}\n"
+    assert _only_json(proc.stdout) == {"status": "stopped", "steps": 0, "run_dir": "", "final_answer": None,
+                                       "error": f"stopped by {sig}"}
+    assert not cli_nodisplay.runs_dir.exists()
 
 
 # ---------------------------------------------------------------- runs list / runs show
@@ -134,6 +162,22 @@ def test_runs_list_columns_line_up(cli_nodisplay, tmp_path):
         assert row[starts[2] - shift - 2: starts[2] - shift] == "  " and row[starts[2] - shift] != " ", row
     assert statuses == {"finished", "max_steps", "call_user", "incomplete", "damaged"}
     assert "写一首关于秋天的诗" in proc.stdout and "(task unknown)  [no trajectory.jsonl]" in proc.stdout
+
+
+def test_runs_list_into_a_closed_pipe_is_no_error(cli_nodisplay, tmp_path):
+    """`agent-app runs list | head -1`: the reader may be gone before the table is written."""
+    import os
+
+    runs_dir = tmp_path / "runs"
+    make_run(runs_dir, "one")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run(cli_nodisplay.command("runs", "list", "--runs-dir", str(runs_dir)), stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=cli_nodisplay.full_env(), timeout=60)
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (0, "")
 
 
 def test_runs_show_takes_a_unique_prefix_and_names_the_matches_of_an_ambiguous_one(cli_nodisplay, tmp_path):

@@ -3,8 +3,8 @@
 Unit level, no display: the X server's answers → what is held, over every button bit and every keycode, and the
 release logic against a fake X server that counts stray releases. On a real X display: an action cut short by a
 takeover, a stop, the fail-safe corner or Ctrl+C lets go of the button; the real CLI killed with -9 mid-drag
-leaves button 1 held, and the next run releases it (and held modifier keys) at start; SIGTERM mid-drag ends with
-nothing held.
+leaves button 1 held, and the next run releases it (and held modifier keys) at start; SIGTERM or SIGHUP mid-drag
+ends with nothing held.
 """
 
 from __future__ import annotations
@@ -319,7 +319,8 @@ def test_the_next_run_releases_held_modifier_keys_and_buttons(x_desktop, cli, se
 
 
 @pytest.mark.x11
-def test_sigterm_mid_drag_stops_the_run_with_nothing_held(x_desktop, cli, server):
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])  # SIGHUP: the terminal the run was started in went away
+def test_sigterm_mid_drag_stops_the_run_with_nothing_held(x_desktop, cli, server, sig):
     import json
 
     desktop = x_desktop
@@ -328,9 +329,11 @@ def test_sigterm_mid_drag_stops_the_run_with_nothing_held(x_desktop, cli, server
                      "--json")
     try:
         wait_for_button_1(desktop, proc)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(getattr(signal, sig))
         out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert json.loads(out.strip().splitlines()[-1])["status"] == "stopped", err
+    assert proc.returncode == 130, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["status"], summary["error"]) == ("stopped", f"stopped by {sig}"), err
     assert x_state(desktop) == Held()

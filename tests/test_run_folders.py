@@ -16,7 +16,7 @@ from records import Picture, can_mount, fill_disk, limit_file_size, make_run, mo
 
 from agent_app.core.errors import RecordingError
 from agent_app.core.runs import reading
-from agent_app.core.runs.export import export_runs
+from agent_app.core.runs.export import export_runs, run_samples
 from agent_app.core.runs.recorder import Recorder
 from agent_app.core.runs.report import render_report
 
@@ -71,6 +71,11 @@ DAMAGE = {  # name: (damage, the reason a listing gives, step lines still readab
     "last line cut inside a multi-byte character": (_cut_inside_multibyte, "line 4 is cut off", 2),
     "header with wrong types": (_edit_line(1, lambda h: h.update(started="yesterday", task=5)),
                                 "line 1 (header line): 'task' is not text", 2),
+    # a start no date can show: `runs list` and the History window failed on it, for every run
+    "header with a start time out of range": (_edit_line(1, lambda h: h.update(started=1e20)),
+                                               "line 1 (header line): 'started' is not a time", 2),
+    "header with a start time before 1970": (_edit_line(1, lambda h: h.update(started=-1e15)),
+                                             "line 1 (header line): 'started' is not a time", 2),
     "header setting of the wrong type": (_edit_line(1, lambda h: h["settings"].update(history_images="abc")),
                                          "line 1 (header line): setting 'history_images' is not a whole number", 2),
     "no header": (lambda run: (run / "trajectory.jsonl").write_bytes(b"".join(_lines(run)[1:])),
@@ -94,6 +99,11 @@ DAMAGE = {  # name: (damage, the reason a listing gives, step lines still readab
     "a line nested too deep": (_insert_line(3, b"[" * 100_000 + b"]" * 100_000), "line 3 is not valid JSON", 2),
     "a number too long to read": (_replace_line(2, b'{"kind": "step", "step": ' + b"9" * 5000 + b"}"),
                                   "line 2 is not valid JSON", 1),
+    # a number Qt cannot carry: replaying the run broke the viewer's step list and detail pane
+    "a step numbered beyond 64 bits": (_edit_line(2, lambda s: s.update(step=10**30)),
+                                       "line 2 (step line): a whole number beyond 64 bits", 1),
+    "a usage count beyond 64 bits": (_edit_line(3, lambda s: s["usage"].update(prompt_tokens=-(10**20))),
+                                     "line 3 (step line): a whole number beyond 64 bits", 1),
     "no trajectory.jsonl": (lambda run: (run / "trajectory.jsonl").unlink(), "no trajectory.jsonl", 0),
 }
 
@@ -140,7 +150,30 @@ def test_damaged_runs_do_not_hide_the_others(damaged_runs, tmp_path):
     assert len(summary.runs) == len(damaged) + 1
     summary = export_runs([], runs_dir, tmp_path / "out-damaged", status="damaged")  # only what is left of them
     assert sorted(r["run_id"] for r in summary.runs) == sorted(p.name for p in damaged.values())
-    assert summary.samples == sum(DAMAGE[name][2] for name in damaged)
+    # (each damaged run's share, exactly as the model got it: test_a_damaged_run_exports_only_samples_exactly…)
+    assert summary.samples == sum(len(run_samples(p, "images/r")[0]) for p in damaged.values()) > 0
+
+
+@pytest.mark.parametrize("name", list(DAMAGE))
+def test_a_damaged_run_exports_only_samples_exactly_as_the_model_got_them(tmp_path, name):
+    """Export rebuilds each request by replaying the run: after a lost line (or without the header) it would
+    rebuild requests the model never got (an earlier step missing from the context, an empty task). So a damaged
+    run gives exactly its twin's samples up to the first damage, and a run whose header is lost gives none."""
+    damage, _reason, _steps = DAMAGE[name]
+    twin, run = (make_run(tmp_path / folder, "same task", answer="Grüße, 世界") for folder in ("twin", "runs"))
+    damage(run)
+    expected, _ = run_samples(twin, "images/r")
+    got, facts = run_samples(run, "images/r")
+    assert [s.record for s in got] == [s.record for s in expected[: len(got)]]
+    log = reading.read_run(run)
+    if not log.lines or log.lines[0].get("kind") != "header" or log.intact == 0:
+        assert got == [] and facts["left_out"].startswith("the task and settings the model was given cannot be read (")
+    elif name == "last line cut inside a multi-byte character":  # only the end line was lost: every step exports
+        assert len(got) == 2 and "after_damage" not in facts
+    else:
+        steps_before = sum(1 for x in log.lines[: log.intact] if x["kind"] == "step")
+        assert len(got) == steps_before
+        assert facts.get("after_damage", 0) == reading.run_info(run).steps - steps_before
 
 
 def test_the_cli_lists_shows_and_exports_around_damage(damaged_runs, cli_nodisplay, tmp_path):
@@ -368,3 +401,22 @@ def test_report_regeneration_leaves_no_temporary_file_when_it_cannot_write(tmp_p
         with pytest.raises(RecordingError, match="cannot write the report"):
             reading.ensure_report(run)
         assert not (run / "report.html.tmp").exists()
+
+
+@pytest.mark.x11
+def test_a_run_with_a_number_beyond_64_bits_replays_what_can_be_read(qtbot, qapp, app_dirs, tmp_path):
+    """Each step goes to the viewer through Qt, which cannot carry such a number: the step list and detail pane
+    raised OverflowError on every paint. The line is left out as damaged; the other step replays."""
+    from agent_app.core.settings.config import Settings
+    from agent_app.ui.main_window import MainWindow
+    from agent_app.ui.models import LineRole
+
+    run = make_run(tmp_path / "runs", "huge step number")
+    _edit_line(2, lambda s: s.update(step=10**30))(run)
+    window = MainWindow(Settings(runs_dir=str(tmp_path / "runs")))
+    qtbot.addWidget(window)
+    assert window.open_run(run)
+    lines = [window.steps.index(r, 0).data(LineRole) for r in range(window.steps.rowCount())]
+    assert [line["step"] for line in lines] == [2]
+    assert "Damaged: line 2 (step line): a whole number beyond 64 bits" in window.banner.text.text()
+    window.strip.close()

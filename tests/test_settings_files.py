@@ -53,12 +53,12 @@ def test_a_byte_order_mark_is_fine(config_dir):
 
 WRONG = {  # field: values it must never take from a file
     "provider": [5, None], "base_url": [123, ["http://x"]], "model": [{}],
-    "model_family": ["gpt-4", 1], "language": ["fr", None], "max_steps": ["abc", 0, -3, 2.5, True, None],
-    "history_images": [0, "5"], "wait_seconds": [0, -1, math.nan, math.inf, "5"],
-    "timeout": [-1, 0, math.nan, -math.inf, math.inf, False], "max_pixels": [1, 78399, 0, "big", 1.5],
-    "monitor": [0, "1"], "stream": ["yes", 1, None], "runs_dir": [5, None, []], "confirm": ["sometimes", True],
+    "model_family": ["gpt-4", 1], "language": ["fr", None], "max_steps": ["abc", 0, -3, 2.5, True, None, 10**30],
+    "history_images": [0, "5", 2**31], "wait_seconds": [0, -1, math.nan, math.inf, "5", 1e300],
+    "timeout": [-1, 0, math.nan, -math.inf, math.inf, False, 1e10], "max_pixels": [1, 78399, 0, "big", 1.5],
+    "monitor": [0, "1", 10**20], "stream": ["yes", 1, None], "runs_dir": [5, None, []], "confirm": ["sometimes", True],
     "freshness": ["fresh", 1],
-    "takeover_threshold_px": [0, "12"], "hotkeys": [[], {"pause": 5}, "ctrl+p", None],
+    "takeover_threshold_px": [0, "12", 10**12], "hotkeys": [[], {"pause": 5}, "ctrl+p", None],
 }
 
 
@@ -137,6 +137,13 @@ BAD_OPTIONS = [
     (["--timeout", "nan"], "--timeout must be a finite number"), (["--timeout", "inf"], "--timeout must be a finite"),
     (["--wait-seconds", "0"], "--wait-seconds must be more than 0"),
     (["--wait-seconds", "nan"], "--wait-seconds must be a finite number"),
+    # beyond a day the clocks that bound a request overflow ("timestamp out of range for platform time_t")
+    (["--timeout", "1e10"], "--timeout must be at most 86400"),
+    (["--wait-seconds", "1e300"], "--wait-seconds must be at most 86400"),
+    (["--max-steps", str(10**30)], "--max-steps must be at most 2147483647"),
+    (["--base-url", "http://[::1"], "the base URL 'http://[::1' is not a valid URL (Invalid IPv6 URL)"),
+    (["--base-url", "http://localhost:99999/v1"], "is not a valid URL (Port out of range"),
+    (["--base-url", "http:///v1"], "the base URL 'http:///v1' names no host"),
     (["--retries", "-1"], "--retries must be at least 0"),
     (["--max-pixels", "1"], "--max-pixels must be at least 78400"),
     (["--max-pixels", "0"], "--max-pixels must be at least"),
@@ -262,3 +269,22 @@ def test_the_real_program_starts_with_a_bad_settings_file(desktop, app_env, cont
 
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+@pytest.mark.x11
+def test_the_settings_dialog_opens_over_numbers_too_big_for_it(qtbot, qapp, app_dirs):
+    """Counts beyond 32 bits in a hand-edited settings.json: the Settings dialog (opened by itself at the first
+    start) raised OverflowError in its number boxes, so the person could not configure anything."""
+    from agent_app.ui.settings_dialog import SettingsDialog
+
+    config = app_dirs / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.json").write_text(json.dumps({
+        "max_steps": 10**30, "history_images": 2**40, "takeover_threshold_px": 10**12, "timeout": 1e10}))
+    settings, problems = Settings.load_checked()
+    assert [p.split(": ")[1].split()[0] for p in problems] == ["max_steps", "history_images", "timeout",
+                                                              "takeover_threshold_px"]
+    dialog = SettingsDialog(settings, first_run=True)
+    qtbot.addWidget(dialog)
+    assert (dialog.max_steps.value(), dialog.history_images.value(), dialog.timeout.value(),
+            dialog.threshold.value()) == (25, 5, 120.0, 12)

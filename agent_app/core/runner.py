@@ -21,7 +21,7 @@ from agent_app.core.families.registry import AUTO, CHOICES, FAMILIES, detect, ge
 from agent_app.core.loop import Agent
 from agent_app.core.protocols import WindowGuard
 from agent_app.core.runs.recorder import check_runs_dir
-from agent_app.core.settings.config import RunConfig, default_runs_dir
+from agent_app.core.settings.config import RunConfig, base_url_problem, default_runs_dir
 from agent_app.core.settings.keychain import resolve_api_key
 
 
@@ -36,8 +36,8 @@ def validate(config: RunConfig) -> None:
             "no model endpoint configured: pass --base-url URL or set AGENT_APP_BASE_URL "
             "(e.g. http://localhost:8000/v1 for a local vLLM server)"
         )
-    if config.base_url and not config.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"the base URL must start with http:// or https:// (got {config.base_url!r})")
+    if config.base_url and (problem := base_url_problem(config.base_url)):
+        raise ConfigError(problem)
     if config.model_family not in CHOICES:
         raise ConfigError(f"unknown model family {config.model_family!r} (choose from {', '.join(CHOICES)})")
     if problem := config.problem():

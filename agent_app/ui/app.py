@@ -41,8 +41,9 @@ def open_window(hotkeys=None):  # returns the MainWindow
 
 
 def _end_on_signals(window) -> None:
-    """SIGTERM (logout, `kill`) and SIGINT (Ctrl+C in a terminal) stop a run the way Stop does, then quit. Python
-    runs a signal handler only between bytecodes, so a timer lets it in while Qt's event loop waits."""
+    """SIGTERM (logout, `kill`), SIGINT (Ctrl+C in a terminal) and SIGHUP (its terminal closed) stop a run the way
+    Stop does, then quit. Python runs a signal handler only between bytecodes, so a timer lets it in while Qt's
+    event loop waits."""
     import signal
 
     from PySide6.QtCore import QTimer
@@ -51,7 +52,7 @@ def _end_on_signals(window) -> None:
         name = signal.Signals(signum).name
         QTimer.singleShot(0, lambda: window.shut_down(f"stopped by {name}"))
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])):
         signal.signal(sig, on_signal)
     window._signal_timer = QTimer(window)
     window._signal_timer.timeout.connect(lambda: None)

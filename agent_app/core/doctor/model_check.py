@@ -234,10 +234,11 @@ def model_check(run_config, monitor: Monitor, check: Callable[[], None] = lambda
 def settings_problem(run_config) -> str | None:
     """What makes the endpoint settings unusable, as a run would refuse them (the runs folder aside)."""
     from agent_app.core.families.registry import CHOICES, FAMILIES
+    from agent_app.core.settings.config import base_url_problem
 
     api = getattr(FAMILIES.get(run_config.model_family), "provider", None) is not None  # its SDK knows the endpoint
-    if (run_config.base_url or not api) and not run_config.base_url.startswith(("http://", "https://")):
-        return f"the base URL must start with http:// or https:// (got {run_config.base_url!r})"
+    if (run_config.base_url or not api) and (problem := base_url_problem(run_config.base_url)):
+        return problem
     if run_config.model_family not in CHOICES:
         return f"unknown model family {run_config.model_family!r} (choose from {', '.join(CHOICES)})"
     return run_config.problem()

@@ -41,7 +41,7 @@ from agent_app.core.families.base import Context, Family
 from agent_app.core.families.registry import DEFAULT_FAMILY, get_family
 from agent_app.core.geometry import Monitor
 from agent_app.core.history import History, user_note_text
-from agent_app.core.runs.reading import DAMAGED, find_run, list_runs, read_lines, run_info
+from agent_app.core.runs.reading import DAMAGED, find_run, list_runs, read_run, run_info
 
 FORMATS = ("ms-swift", "dpo")
 STATUSES = ("finished", "any", "call_user", "max_steps", "stopped", "error", "incomplete", DAMAGED)
@@ -80,6 +80,8 @@ class ExportSummary:
             text += f"; {self.failed_steps} refused or failed step(s) left out as targets"
         if self.missing_images:
             text += f"; {self.missing_images} step(s) left out (screenshot missing)"
+        if after_damage := sum(r.get("after_damage", 0) for r in self.runs):
+            text += f"; {after_damage} step(s) after a damaged line left out"
         for run in self.runs:
             if run.get("left_out"):
                 text += f"; run {run['run_id']} left out: {run['left_out']}"
@@ -118,8 +120,15 @@ def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[l
     A step whose actions the person refused, that failed or that the person cut short (its line has "skipped",
     an "error" or "interrupted") stays in the context of later steps, as the model saw it, but is not a target:
     training on it would teach what went wrong."""
-    lines = read_lines(run_dir)
-    header = next((x for x in lines if x.get("kind") == "header"), {})
+    log = read_run(run_dir)
+    # A damaged run gives only what came before its first damage: after a lost line (or without the header's
+    # task and settings) the requests can no longer be rebuilt as the model got them.
+    lines = log.lines if log.intact is None else log.lines[: log.intact]
+    after_damage = sum(1 for x in log.lines[len(lines):] if x.get("kind") == "step")
+    if not lines or lines[0].get("kind") != "header":
+        return [], _left_out(run_dir, {}, "unknown", f"the task and settings the model was given cannot be read "
+                             f"({log.damage})")
+    header = lines[0]
     settings = header.get("settings") or {}
     name = str(settings.get("model_family") or DEFAULT_FAMILY)
     try:
@@ -152,6 +161,8 @@ def run_samples(run_dir: Path, image_dir: str, fmt: str = "ms-swift") -> tuple[l
         "model_family": family.name, "samples": len(samples), "failed_steps": failed, "missing_images": missing,
         "image_pixels": int(model_image[0]) * int(model_image[1]),
     }
+    if after_damage:
+        facts["after_damage"] = after_damage
     return samples, facts
 
 

@@ -63,11 +63,28 @@ def _fields_problem(obj: dict[str, Any], types: dict[str, Any], optional: tuple[
     return None
 
 
+def _holds_huge_int(value: Any) -> bool:
+    """Does `value` hold a whole number beyond 64 bits? The viewer hands each line to Qt, which cannot carry one:
+    a step numbered 1e30 broke the replay's step list and detail pane."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, int) and not -(2**63) <= item < 2**63:
+            return True
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
+
+
 def line_problem(line: dict[str, Any]) -> str | None:
     """Why a trajectory line cannot be used, in words; None when it can."""
     kind = line.get("kind")
     if not isinstance(kind, str):
         return "no 'kind'"
+    if _holds_huge_int(line):
+        return "a whole number beyond 64 bits"
     types = LINE_TYPES.get(kind)
     if types is None:
         return None
@@ -85,6 +102,8 @@ def line_problem(line: dict[str, Any]) -> str | None:
     name = line.get("screenshot")  # a plain file name in the run folder, never a path elsewhere
     if isinstance(name, str) and (not name or Path(name).name != name or name in (".", "..")):
         return "'screenshot' is not a file name in the run folder"
+    if kind == "header" and not _is_time(line["started"]):
+        return "'started' is not a time"
     if kind == "header" and isinstance(line.get("settings"), dict):
         hints = field_types(RunConfig)
         for key, value in line["settings"].items():
@@ -93,12 +112,31 @@ def line_problem(line: dict[str, Any]) -> str | None:
     return None
 
 
+def _is_time(seconds: float) -> bool:
+    """Can `seconds` since the epoch be shown as a local date (what listings do with a run's start)?"""
+    import datetime as dt
+
+    try:
+        dt.datetime.fromtimestamp(seconds)
+    except (ValueError, OverflowError, OSError):
+        return False
+    return seconds >= 0
+
+
 @dataclass
 class RunLog:
     """What a run folder's trajectory holds: its usable lines, in order, and what is damaged."""
 
     lines: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # How many of `lines` came before the first damage (None: no damage). Those are exactly what the run wrote;
+    # after a line that was lost, a replay no longer knows what the model was sent.
+    intact: int | None = None
+
+    def problem(self, text: str) -> None:
+        if self.intact is None:
+            self.intact = len(self.lines)
+        self.problems.append(text)
 
     @property
     def damage(self) -> str | None:
@@ -115,13 +153,13 @@ def read_run(run_dir: Path) -> RunLog:
     try:
         data = (Path(run_dir) / TRAJECTORY).read_bytes()
     except FileNotFoundError:
-        log.problems.append(f"no {TRAJECTORY}")
+        log.problem(f"no {TRAJECTORY}")
         return log
     except OSError as e:
-        log.problems.append(f"cannot read {TRAJECTORY} ({e.strerror or e})")
+        log.problem(f"cannot read {TRAJECTORY} ({e.strerror or e})")
         return log
     if not data.strip():
-        log.problems.append(f"{TRAJECTORY} is empty")
+        log.problem(f"{TRAJECTORY} is empty")
         return log
     raws = data.split(b"\n")
     header_damaged = False
@@ -132,23 +170,24 @@ def read_run(run_dir: Path) -> RunLog:
         try:
             obj = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as e:
-            log.problems.append(f"line {number} is cut off" if cut else f"line {number} is not UTF-8 (byte {e.start})")
+            log.problem(f"line {number} is cut off" if cut else f"line {number} is not UTF-8 (byte {e.start})")
             continue
         except (ValueError, RecursionError):
-            log.problems.append(f"line {number} is cut off" if cut else f"line {number} is not valid JSON")
+            log.problem(f"line {number} is cut off" if cut else f"line {number} is not valid JSON")
             continue
         if not isinstance(obj, dict):
-            log.problems.append(f"line {number} is {json_kind(obj)}, not an object")
+            log.problem(f"line {number} is {json_kind(obj)}, not an object")
             continue
         if problem := line_problem(obj):
             kind = obj.get("kind")
             header_damaged |= kind == "header"
             what = f"{kind} line" if isinstance(kind, str) and kind in LINE_TYPES else "line"
-            log.problems.append(f"line {number} ({what}): {problem}")
+            log.problem(f"line {number} ({what}): {problem}")
             continue
         log.lines.append(obj)
     if (not log.lines or log.lines[0].get("kind") != "header") and not header_damaged:
-        log.problems.append("no header line (the task and settings)")
+        log.problem("no header line (the task and settings)")
+        log.intact = 0
     return log
 
 

@@ -59,14 +59,23 @@ class Rule:
 
     minimum: float | None = None  # at least this
     above: float | None = None  # strictly more than this
+    maximum: float | None = None  # at most this
     choices: tuple[str, ...] = ()
 
 
+# The largest count a field holds: the app's number boxes are 32-bit (a bigger one stops the Settings dialog).
+MAX_COUNT = 2**31 - 1
+# The longest wait in seconds: a day. Far beyond it, the clocks that bound a request or a sleep overflow
+# (a 1e10 s timeout failed every model call with "timestamp out of range for platform time_t").
+MAX_SECONDS = 86400.0
+
 RULES: dict[str, Rule] = {
-    "max_steps": Rule(minimum=1), "history_images": Rule(minimum=1), "monitor": Rule(minimum=1),
-    "timeout": Rule(above=0), "wait_seconds": Rule(above=0), "retries": Rule(minimum=0),
-    "format_retries": Rule(minimum=0), "format_retry_temperature": Rule(minimum=0), "stuck_repeats": Rule(minimum=2),
-    "settle_max_s": Rule(minimum=0), "takeover_threshold_px": Rule(minimum=1), "max_pixels": Rule(minimum=1),
+    "max_steps": Rule(minimum=1, maximum=MAX_COUNT), "history_images": Rule(minimum=1, maximum=MAX_COUNT),
+    "monitor": Rule(minimum=1, maximum=MAX_COUNT), "timeout": Rule(above=0, maximum=MAX_SECONDS),
+    "wait_seconds": Rule(above=0, maximum=MAX_SECONDS), "retries": Rule(minimum=0, maximum=MAX_COUNT),
+    "format_retries": Rule(minimum=0, maximum=MAX_COUNT), "format_retry_temperature": Rule(minimum=0),
+    "stuck_repeats": Rule(minimum=2, maximum=MAX_COUNT), "settle_max_s": Rule(minimum=0, maximum=MAX_SECONDS),
+    "takeover_threshold_px": Rule(minimum=1, maximum=MAX_COUNT), "max_pixels": Rule(minimum=1),
     "language": Rule(choices=("en", "zh")), "confirm": Rule(choices=("never", "risky", "always")),
     "freshness": Rule(choices=("auto", "watch", "settle")),
     "model_family": Rule(choices=CHOICES), "model_family_chosen": Rule(choices=("", AUTO)),
@@ -87,9 +96,27 @@ def field_problem(name: str, value: Any, hint: Any, family: str = DEFAULT_FAMILY
         return f"must be at least {rule.minimum:g}"
     if rule.above is not None and not value > rule.above:
         return f"must be more than {rule.above:g}"
+    if rule.maximum is not None and value > rule.maximum:
+        return f"must be at most {rule.maximum:.15g}"
     if name == "max_pixels" and family in FAMILIES and value < getattr(FAMILIES[family], "min_pixels", 1):
         fam = FAMILIES[family]
         return f"must be at least {fam.min_pixels} (the smallest screenshot {fam.label} takes)"
+    return None
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be an endpoint's base URL, in words; None when it can."""
+    if not url.startswith(("http://", "https://")):
+        return f"the base URL must start with http:// or https:// (got {url!r})"
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks it
+    except ValueError as e:
+        return f"the base URL {url!r} is not a valid URL ({e}); it looks like http://HOST:PORT/v1"
+    if not parts.hostname:
+        return f"the base URL {url!r} names no host; it looks like http://HOST:PORT/v1"
     return None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from agent_app.core.client import ModelClient, Sampling, describe_endpoint_error
 from agent_app.core.families.registry import AUTO, FAMILIES, detect, get_family
+from agent_app.core.settings.config import base_url_problem
 
 
 @dataclass
@@ -53,6 +54,8 @@ def check_connection(base_url: str, model: str, api_key: str | None, timeout: fl
     base_url = base_url.strip()
     if not base_url.startswith(("http://", "https://")):
         return ConnectionReport(False, "The base URL must start with http:// or https://")
+    if problem := base_url_problem(base_url):
+        return ConnectionReport(False, problem[0].upper() + problem[1:])
     client = ModelClient(base_url, model or "", api_key, timeout=timeout, retries=0, stream=False,
                          sampling=Sampling(max_tokens=8, frequency_penalty=None, top_p=None))
     try:
