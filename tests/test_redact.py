@@ -37,6 +37,8 @@ def known_key():
     (f"the key was {KEY}.", KEY),
     ("in a URL: ?k=Zq%2F81%2Bkey%3Dsecret-value&x=1", "Zq%2F81"),  # KEY2 as a query string carries it
     (f"Bearer {KEY}", KEY),
+    ("cannot reach http://alice:hunter2pass@gpu-box:8000/v1 (refused)", "hunter2pass"),
+    ("'https://u:p%40ss@proxy.example/v1'", "p%40ss"),
 ])
 def test_credentials_are_redacted(text, secret):
     cleaned = redact(text)
@@ -53,6 +55,8 @@ def test_credentials_are_redacted(text, secret):
     "basic authentication required",
     "the model uses 123456789012345678 tokens",
     "Bearer token missing",
+    "cannot reach http://gpu-box:8000/v1 (refused); see https://docs.vllm.ai/en/latest/ or mailto:me@example.com",
+    "http://[::1]:8000/v1 and http://user@host/v1 carry no password",
     "Thought: I need the password field.\nAction: click(start_box='(100,200)')",
 ])
 def test_ordinary_text_is_left_alone(text):
@@ -122,3 +126,10 @@ def test_the_app_log_file_never_holds_the_key(tmp_path, monkeypatch):
     text = path.read_text(encoding="utf-8")
     assert "ValueError: server said" in text and "internal error with" in text
     assert KEY not in text and text.count(REDACTED) >= 2
+
+
+def test_a_password_in_the_base_url_stays_out_of_the_run_header():
+    from agent_app.core.settings.config import RunConfig
+
+    public = RunConfig("t", base_url="http://alice:hunter2pass@gpu-box:8000/v1", api_key="x" * 20).public()
+    assert public["base_url"] == f"http://alice:{REDACTED}@gpu-box:8000/v1" and "hunter2pass" not in str(public)

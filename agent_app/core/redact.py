@@ -3,7 +3,8 @@
 A server may echo request headers in an error body, a proxy may put a key in a URL, an exception may carry
 either into a traceback. `redact` removes the API keys this process sends (registered by the model client)
 and anything shaped like a credential: `Bearer …`/`Basic …`, the value after `Authorization:`/`x-api-key:`,
-provider key shapes (`sk-…`, `AIza…`, `hf_…`, …), and long secret-looking tokens after "key"/"token"/"secret".
+provider key shapes (`sk-…`, `AIza…`, `hf_…`, …), a URL's password (`https://user:…@host`), and long
+secret-looking tokens after "key"/"token"/"secret".
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ _NAMED_TOKEN = re.compile(
     r"(?i)\b((?:api[-_ ]?)?(?:key|token|secret|password|passwd|access[-_]?token))(s?[\"']?\s*[:=]?\s*[\"']?)"
     r"(?=[A-Za-z0-9._~+/=\-]*\d)(?=[A-Za-z0-9._~+/=\-]*[A-Za-z])([A-Za-z0-9._~+/=\-]{16,})"
 )
+# The password of `scheme://user:password@host` (a proxy or a protected vLLM typed into the base URL).
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@\[\]]*:)[^@\s/]+@")
 _URL_PARAM = re.compile(r"(?i)([?&](?:api[-_]?key|key|token|access_token|auth|sig|signature)=)[^&\s#\"']+")
 
 
@@ -67,6 +70,7 @@ def redact(text: str, shapes: bool = True) -> str:
     text = _HEADER_VALUE.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{REDACTED}", text)
     text = _SCHEME_TOKEN.sub(lambda m: f"{m[1] or m[4]}{m[2] or m[5]}{REDACTED}", text)
     text = _KEY_SHAPES.sub(REDACTED, text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m[1]}{REDACTED}@", text)
     text = _URL_PARAM.sub(lambda m: f"{m[1]}{REDACTED}", text)
     return _NAMED_TOKEN.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
 

@@ -20,6 +20,7 @@ from typing import Any
 from agent_app.core.costs import PRICE_KEY
 from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
 from agent_app.core.files import replace_file
+from agent_app.core.redact import redact
 from agent_app.core.settings.providers import price_for
 from agent_app.core.typecheck import describe, field_types, fits, json_kind, shown
 
@@ -285,6 +286,7 @@ class RunConfig:
         if not self.model_family_chosen:
             data.pop("model_family_chosen")
         data["api_key_set"] = bool(self.api_key)
+        data["base_url"] = redact(self.base_url) if self.base_url else self.base_url  # a password typed into it
         if price := price_for(self.model_family, self.model):  # recorded, so the run's estimate keeps its price
             data[PRICE_KEY] = price.to_json()
         return data
