@@ -9,7 +9,8 @@ see desktop_scene.py) on its own Xvfb at each size, against the scripted OpenAI-
   - cli: agent-app's loop exactly as `agent-app run` drives it (run_task: capture, encode, streamed request,
     parse, execute, settle, record);
   - app: the same loop as the desktop app drives it, on its worker thread, with the control strip on screen
-    and the real ScreenGuard taking it out of the picture ("guard").
+    and the real ScreenGuard taking it out of the picture ("guard"); on a copy of the scene of its own (its
+    strip, shown and hidden every step, would be a change on the screen the other loops watch).
   Printed: per-phase median and p95 (every wait the person sits through included: guard, settle), the step
   time (interval between consecutive requests as the server receives them — the same clock for every loop),
   the ratio to the reference, bytes per request, RSS after 10 and after the last step.
@@ -289,13 +290,15 @@ def run_child(scene, kind: str, steps: int, points, model_ms: int = 0, target=No
     return json.loads(lines[-1])
 
 
-def overhead(scene, loops: list[str], steps: int, block: int) -> dict[str, Any]:
+def overhead(scenes: dict[str, Any], loops: list[str], steps: int, block: int) -> dict[str, Any]:
     """The loops take turns, `block` steps each (the order rotating every round), so a machine that gets busier
     or quieter meanwhile weighs on all of them alike. A loop waits for its turn inside the scripted server's
-    answer; the steps whose request held that wait are left out of the figures."""
-    env = {**os.environ, **scene.env, "QT_QPA_PLATFORM": "xcb"}
+    answer; the steps whose request held that wait are left out of the figures. `scenes`: each loop's desktop
+    (the app's strip comes and goes with every step: on a shared screen, a waiting loop's watch would see it)."""
     procs: dict[str, tuple[subprocess.Popen, Any]] = {}
     for kind in loops:
+        scene = scenes[kind]
+        env = {**os.environ, **scene.env, "QT_QPA_PLATFORM": "xcb"}
         err = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
         cmd = [sys.executable, __file__, "--child", kind, "--size", f"{scene.width}x{scene.height}", "--steps",
                str(steps), "--points", json.dumps(scene.quiet_points), "--model-ms", "0", "--block", str(block)]
@@ -304,12 +307,13 @@ def overhead(scene, loops: list[str], steps: int, block: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     try:
         for kind, (proc, err) in procs.items():  # every loop starts up, then holds before its first request
-            _until_block(kind, proc, err, scene, results)
+            _until_block(kind, proc, err, scenes[kind], results)
         active, rnd = list(loops), 0
         while active:
             done = set()
             for kind in active[rnd % len(active):] + active[: rnd % len(active)]:  # who goes first rotates
                 proc, err = procs[kind]
+                scene = scenes[kind]
                 try:
                     proc.stdin.write("go\n")
                     proc.stdin.flush()
@@ -487,15 +491,23 @@ def main() -> None:
     for size in args.sizes.split(","):
         w, h = (int(v) for v in size.split("x"))
         scene = start_scene(w, h)
+        # the app's own desktop when it takes turns with others (its strip would disturb their watch)
+        own = start_scene(w, h) if "app" in loops and len(loops) > 1 and args.only != "freshness" else None
         print(f"\n== {size} (load average before: {load_average()})", flush=True)
         try:
-            over = overhead(scene, loops, args.steps, args.block) if args.only != "freshness" else {}
+            scenes = {kind: own if kind == "app" and own else scene for kind in loops}
+            over = overhead(scenes, loops, args.steps, args.block) if args.only != "freshness" else {}
+            if own:
+                own.stop()
+                own = None
             report(over, {}, delays)
             fresh = freshness(scene, loops, delays, args.fresh_steps, args.model_ms) if args.only != "overhead" else {}
             report({}, fresh, delays, args.model_ms)
             print(f"  (load average after: {load_average()})")
         finally:
             scene.stop()
+            if own:
+                own.stop()
         results[size] = {"overhead": {k: summarise(v) for k, v in over.items()}, "freshness": fresh}
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
