@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from agent_app import __version__
+from agent_app.core.control import stop_signals
 from agent_app.core.costs import Tally, run_price
 from agent_app.core.errors import AgentAppError, ConfigError, FormatError
 from agent_app.core.families.registry import AUTO, CHOICES, DEFAULT_FAMILY, FAMILIES
@@ -171,20 +172,13 @@ def _failed_run(error: str, run_dir: str = "", steps: int = 0, status: str = "er
     return {"status": status, "steps": steps, "run_dir": run_dir, "final_answer": None, "error": error}
 
 
-def _stop_signals() -> list[signal.Signals]:
-    """The signals that end a run the way Stop does: Ctrl+C, `kill`, and the terminal going away (SIGHUP, where
-    the platform has it). Left to their default, SIGTERM and SIGHUP end the process on the spot, with a button the
-    agent holds still down and no summary."""
-    return [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
-
-
 def _interrupt_on_signals() -> None:
     """Until a run can stop itself (`cmd_run`), a stop signal ends the command at once, as Ctrl+C does."""
 
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
-    for sig in _stop_signals():
+    for sig in stop_signals():
         signal.signal(sig, interrupt)
 
 
@@ -414,7 +408,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             raise KeyboardInterrupt(reason)
         control.stop(reason)
 
-    for sig in _stop_signals():
+    for sig in stop_signals():
         previous[sig] = signal.signal(sig, on_signal)
     try:
         try:

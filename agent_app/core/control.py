@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -122,3 +123,10 @@ class RunControl:
                 if left <= 0:
                     return
                 self._cond.wait(min(left, POLL_S * 5))
+
+
+def stop_signals() -> list[signal.Signals]:
+    """The signals that end a run the way Stop does: Ctrl+C, `kill` (and logout), and the terminal going away
+    (SIGHUP, where the platform has it). Left to their default, SIGTERM and SIGHUP end the process on the spot,
+    with a button the agent holds still down and no summary."""
+    return [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]

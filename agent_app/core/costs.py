@@ -10,9 +10,10 @@ there are tokens only, never a made-up cost.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from agent_app.core.typecheck import fits
 
 MILLION = 1_000_000
 MAX_TOKENS = 10**12  # no call spends a trillion tokens: a larger count is a damaged line (its cost would overflow)
@@ -62,8 +63,7 @@ def run_price(settings: Any) -> Price | None:
 
 
 def _number(value: Any) -> bool:
-    # abs() compared exactly: an int past any float (10**400) is refused where math.isfinite would overflow
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= sys.float_info.max
+    return fits(value, float)  # finite, and an int past any float (10**400) refused without overflowing
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,13 @@ def _end_on_signals(window) -> None:
 
     from PySide6.QtCore import QTimer
 
+    from agent_app.core.control import stop_signals
+
     def on_signal(signum: int, _frame) -> None:
         name = signal.Signals(signum).name
         QTimer.singleShot(0, lambda: window.shut_down(f"stopped by {name}"))
 
-    for sig in (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])):
+    for sig in stop_signals():
         signal.signal(sig, on_signal)
     window._signal_timer = QTimer(window)
     window._signal_timer.timeout.connect(lambda: None)

@@ -52,8 +52,6 @@ def check_connection(base_url: str, model: str, api_key: str | None, timeout: fl
         return _check_api(api_family, base_url, model, api_key, timeout)
 
     base_url = base_url.strip()
-    if not base_url.startswith(("http://", "https://")):
-        return ConnectionReport(False, "The base URL must start with http:// or https://")
     if problem := base_url_problem(base_url):
         return ConnectionReport(False, problem[0].upper() + problem[1:])
     client = ModelClient(base_url, model or "", api_key, timeout=timeout, retries=0, stream=False,
