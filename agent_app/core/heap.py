@@ -3,7 +3,7 @@
 Each screenshot passes through buffers of tens of megabytes (a 4K grab is 33 MB of BGRA) on several threads
 (capture, encode, the run folder's writer). glibc gives each thread an arena of its own and keeps what is freed
 there for reuse, so a 4K run grew from 411 to 609 MiB over 300 steps with nothing leaked. Two arenas, and the
-freed pages handed back after each step (off the loop's path, on the run folder's writer), keep it flat
+freed pages handed back every tenth step (off the loop's path, on the run folder's writer), bound the growth
 (benchmarks/step_overhead.py prints RSS after 10 and 300 steps).
 """
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent_app.core.client import MAX_RETRY_AFTER_S, Answer, DeadlineExceededError, RetryingClient, Verdict
 from agent_app.core.errors import ConfigError
@@ -22,9 +22,6 @@ from agent_app.core.families.base import Sampling
 from agent_app.core.families.gemini import generation_config, get
 from agent_app.core.redact import redact
 from agent_app.core.text import one_line
-
-if TYPE_CHECKING:
-    pass
 
 PUBLIC_BASE_URL = "https://generativelanguage.googleapis.com"
 EXAMPLE_MODEL = "gemini-2.5-computer-use-preview-10-2025"

@@ -13,15 +13,12 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent_app.core.client import Answer, DeadlineExceededError, RetryingClient, Verdict
 from agent_app.core.errors import ConfigError
 from agent_app.core.families.base import Sampling
 from agent_app.core.text import one_line
-
-if TYPE_CHECKING:
-    pass
 
 PUBLIC_BASE_URL = "https://api.openai.com/v1"
 
